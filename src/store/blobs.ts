@@ -1,0 +1,119 @@
+// Blobs on disk: raw messages, files, large objects. One file per blob, named by
+// a random id that is never reused, in a two-level fan-out. A write goes to a
+// temporary file, is fsynced, renamed into place, and the folder is fsynced, so
+// a blob that `write` returned survives a crash.
+//
+// Freeing: blobs are reference counted in the database (table `blobs`). When a
+// transaction drops a blob's count to zero it moves the id to `blob_trash` in the
+// same transaction; after the commit the store removes the file and the trash
+// row. Ids are random and never reused, so no new writer can race a removal. A
+// crash between the two steps leaves a trash row, emptied at the next start; a
+// crash between `write` and the commit that references it leaves an orphan file,
+// which `collectOrphans` (store/sql/store.ts) removes once it is old enough.
+import { randomBytes, createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BlobInfo, BlobStore } from './types.ts';
+import { QuotaExceeded } from './errors.ts';
+
+const ID = /^[0-9a-f]{32}$/;
+
+export class DiskBlobStore implements BlobStore {
+  readonly root: string;
+  private readonly tmp: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.tmp = join(root, 'tmp');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.tmp, { recursive: true });
+    // temporary files of writes that never finished
+    for (const name of await readdir(this.tmp)) await rm(join(this.tmp, name), { force: true });
+  }
+
+  private pathOf(id: string): string {
+    if (!ID.test(id)) throw new Error(`blob id ${JSON.stringify(id)} is malformed`);
+    return join(this.root, id.slice(0, 2), id.slice(2, 4), id);
+  }
+
+  async write(data: Uint8Array | AsyncIterable<Uint8Array>, options: { maxBytes?: number } = {}): Promise<BlobInfo> {
+    const id = randomBytes(16).toString('hex');
+    const tmpPath = join(this.tmp, id);
+    const hash = createHash('sha256');
+    let size = 0;
+    const file = await open(tmpPath, 'wx', 0o600);
+    try {
+      const chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = data instanceof Uint8Array ? [data] : data;
+      for await (const chunk of chunks) {
+        size += chunk.byteLength;
+        if (options.maxBytes !== undefined && size > options.maxBytes) {
+          throw new QuotaExceeded(`the data is larger than the ${options.maxBytes} bytes left`, 0, options.maxBytes, size);
+        }
+        hash.update(chunk);
+        let offset = 0;
+        while (offset < chunk.byteLength) {
+          const { bytesWritten } = await file.write(chunk, offset, chunk.byteLength - offset);
+          offset += bytesWritten;
+        }
+      }
+      await file.sync();
+      await file.close();
+    } catch (err) {
+      await file.close().catch(() => undefined);
+      await unlink(tmpPath).catch(() => undefined);
+      throw err;
+    }
+    const finalPath = this.pathOf(id);
+    const dir = join(this.root, id.slice(0, 2), id.slice(2, 4));
+    await mkdir(dir, { recursive: true });
+    await rename(tmpPath, finalPath);
+    await syncDir(dir);
+    return { id, size, sha256: hash.digest('hex') };
+  }
+
+  async read(id: string): Promise<Uint8Array> {
+    return readFile(this.pathOf(id));
+  }
+
+  stream(id: string, range?: { start: number; end: number }): NodeJS.ReadableStream {
+    return createReadStream(this.pathOf(id), range ? { start: range.start, end: range.end } : {});
+  }
+
+  async exists(id: string): Promise<boolean> {
+    try {
+      await stat(this.pathOf(id));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(this.pathOf(id), { force: true });
+  }
+
+  async *list(): AsyncIterable<{ id: string; mtimeMs: number }> {
+    for (const a of await readdir(this.root)) {
+      if (!/^[0-9a-f]{2}$/.test(a)) continue;
+      for (const b of await readdir(join(this.root, a))) {
+        for (const id of await readdir(join(this.root, a, b))) {
+          if (!ID.test(id)) continue;
+          const s = await stat(join(this.root, a, b, id)).catch(() => null);
+          if (s) yield { id, mtimeMs: s.mtimeMs };
+        }
+      }
+    }
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,143 @@
+// PostgreSQL through `pg` (pure JavaScript; the optional pg-native is never
+// loaded). A pool of connections; a transaction holds one of them. BIGINT and
+// NUMERIC arrive as numbers (Bureau's counters stay far below 2^53). A change
+// is announced with pg_notify inside the transaction, so every Bureau process
+// listening on the channel hears it once the commit is durable, and only then.
+import pg from 'pg';
+import { StoreUnavailable } from '../errors.ts';
+import { ForeignKeyViolation, UniqueViolation, type Row, type SqlDriver, type SqlRunner, type SqlValue } from '../sql/driver.ts';
+
+const CHANNEL = 'bureau_changes';
+const RETRIES = 5;
+
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+function translate(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === '23505') return new UniqueViolation((err as Error).message, { cause: err });
+  if (code === '23503') return new ForeignKeyViolation((err as Error).message, { cause: err });
+  return err;
+}
+
+function values(params: readonly SqlValue[]): unknown[] {
+  return params.map((v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
+}
+
+function runner(client: pg.Pool | pg.PoolClient): SqlRunner {
+  const query = async <T extends Row>(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult<T>> => {
+    try {
+      return await client.query<T>(sql, values(params));
+    } catch (err) {
+      throw translate(err);
+    }
+  };
+  return {
+    all: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => (await query<T>(sql, params)).rows,
+    get: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => (await query<T>(sql, params)).rows[0],
+    run: async (sql: string, params: readonly SqlValue[] = []) => ({ changes: (await query(sql, params)).rowCount ?? 0 }),
+  };
+}
+
+export class PostgresDriver implements SqlDriver {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly direct: SqlRunner;
+  private readonly listeners = new Set<(payload: string) => void>();
+  private listener: pg.Client | null = null;
+  private readonly url: string;
+
+  private constructor(url: string, pool: pg.Pool) {
+    this.url = url;
+    this.pool = pool;
+    this.direct = runner(pool);
+  }
+
+  static async open(url: string): Promise<PostgresDriver> {
+    const pool = new pg.Pool({ connectionString: url, max: 10, types, connectionTimeoutMillis: 10_000 });
+    pool.on('error', (err) => process.emitWarning(`PostgreSQL connection lost: ${err.message}`));
+    try {
+      const client = await pool.connect();
+      client.release();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      const where = safeLocation(url);
+      const cause = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new StoreUnavailable(`PostgreSQL at ${where} cannot be reached: ${cause}`, { cause: err });
+    }
+    return new PostgresDriver(url, pool);
+  }
+
+  all<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.direct.all<T>(sql, params);
+  }
+
+  get<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    return this.direct.get<T>(sql, params);
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
+    return this.direct.run(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlRunner, afterCommit: (cb: () => void) => void) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      const callbacks: (() => void)[] = [];
+      try {
+        await client.query('BEGIN');
+        const result = await fn(runner(client), (cb) => callbacks.push(cb));
+        await client.query('COMMIT');
+        client.release();
+        for (const cb of callbacks) cb();
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        client.release();
+        const code = ((err as { cause?: { code?: string } }).cause?.code) ?? (err as { code?: string }).code;
+        // a deadlock or serialization failure: the whole transaction is tried again
+        if ((code === '40P01' || code === '40001') && attempt < RETRIES) continue;
+        throw err;
+      }
+    }
+  }
+
+  async announce(tx: SqlRunner, payload: string): Promise<void> {
+    await tx.get('SELECT pg_notify($1, $2) AS sent', [CHANNEL, payload]);
+  }
+
+  subscribe(listener: (payload: string) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.listener) {
+      const client = new pg.Client({ connectionString: this.url });
+      this.listener = client;
+      client.on('notification', (msg) => {
+        if (msg.channel === CHANNEL && msg.payload) for (const l of this.listeners) l(msg.payload);
+      });
+      client.on('error', (err) => process.emitWarning(`PostgreSQL change listener lost: ${err.message}`));
+      client.connect()
+        .then(() => client.query(`LISTEN ${CHANNEL}`))
+        .catch((err: Error) => process.emitWarning(`PostgreSQL change listener failed: ${err.message}`));
+    }
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.listener) await this.listener.end().catch(() => undefined);
+    this.listener = null;
+    await this.pool.end();
+  }
+}
+
+function safeLocation(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'the configured address';
+  }
+}

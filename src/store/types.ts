@@ -1,0 +1,386 @@
+// The store interface: everything the core needs to keep, and nothing about
+// who asked. Two backends implement it (SQLite, PostgreSQL) through one SQL
+// implementation; one conformance suite (test/store/conformance.ts) proves both.
+
+export type Tool = 'mail' | 'calendar' | 'contacts' | 'files';
+export const TOOLS: readonly Tool[] = ['mail', 'calendar', 'contacts', 'files'];
+
+/** What a quota is counted in: mail, or documents (files, calendar and contact objects). */
+export type QuotaBucket = 'mail' | 'files';
+export function bucketOf(tool: Tool): QuotaBucket {
+  return tool === 'mail' ? 'mail' : 'files';
+}
+
+export type Right = 'read' | 'freebusy' | 'write' | 'delete' | 'deposit' | 'share' | 'admin';
+export const RIGHTS: readonly Right[] = ['read', 'freebusy', 'write', 'delete', 'deposit', 'share', 'admin'];
+
+export type AccountStatus = 'active' | 'pending' | 'disabled';
+
+export interface Profile {
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly organisation: string;
+  /** a data: URI of a small picture, or '' */
+  readonly photo: string;
+}
+
+export interface Account {
+  readonly id: number;
+  /** lower-case e-mail address, the login name */
+  readonly address: string;
+  /** display name */
+  readonly name: string;
+  readonly passwordHash: string;
+  readonly plan: string;
+  readonly status: AccountStatus;
+  readonly profile: Profile;
+  readonly idleTimeoutMinutes: number;
+  readonly createdAt: number;
+  readonly lastActivityAt: number | null;
+  /** the account's personal space */
+  readonly spaceId: number;
+}
+
+export interface NewAccount {
+  readonly address: string;
+  readonly name: string;
+  readonly passwordHash: string;
+  readonly plan: string;
+  readonly status: AccountStatus;
+  readonly profile?: Partial<Profile>;
+  /** collections made in the new personal space in the same transaction */
+  readonly collections: readonly NewCollectionInSpace[];
+}
+
+export interface AccountPatch {
+  readonly name?: string;
+  readonly passwordHash?: string;
+  readonly plan?: string;
+  readonly status?: AccountStatus;
+  readonly profile?: Partial<Profile>;
+  readonly idleTimeoutMinutes?: number;
+}
+
+export interface Session {
+  /** hash of the token the client holds; the token itself is never stored */
+  readonly id: string;
+  readonly accountId: number;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  readonly userAgent: string;
+  readonly clientAddress: string;
+}
+
+export interface Plan {
+  readonly name: string;
+  readonly mailBytes: number;
+  readonly filesBytes: number;
+  readonly maxGroups: number;
+  readonly maxGroupMembers: number;
+  readonly features: readonly string[];
+  readonly paid: boolean;
+}
+
+export interface Domain {
+  readonly name: string;
+  readonly ownerId: number | null;
+  readonly createdAt: number;
+}
+
+export interface Group {
+  readonly id: number;
+  readonly name: string;
+  readonly adminId: number;
+  /** rights every member has beyond `read` (granted with --all) */
+  readonly memberRights: readonly Right[];
+  readonly createdAt: number;
+  readonly spaceId: number;
+}
+
+export interface Membership {
+  readonly groupId: number;
+  readonly accountId: number;
+  /** rights this member has beyond `read`, granted to them by name */
+  readonly rights: readonly Right[];
+  readonly joinedAt: number;
+}
+
+export type SpaceOwner = { readonly kind: 'account'; readonly accountId: number } | { readonly kind: 'group'; readonly groupId: number };
+
+export interface Space {
+  readonly id: number;
+  readonly owner: SpaceOwner;
+}
+
+export type CollectionProps = Readonly<Record<string, string>>;
+
+export interface NewCollectionInSpace {
+  readonly tool: Tool;
+  readonly name: string;
+  /** e.g. 'inbox', 'sent', 'default', 'dropbox'; unique per space and tool when set */
+  readonly role?: string | null;
+  readonly props?: CollectionProps;
+}
+
+export interface NewCollection extends NewCollectionInSpace {
+  readonly spaceId: number;
+  readonly parentId?: number | null;
+}
+
+export interface Collection {
+  readonly id: number;
+  readonly spaceId: number;
+  readonly tool: Tool;
+  readonly parentId: number | null;
+  readonly name: string;
+  readonly role: string | null;
+  readonly props: CollectionProps;
+  /** IMAP UIDVALIDITY; fixed at creation */
+  readonly uidValidity: number;
+  /** next item uid to be given */
+  readonly uidNext: number;
+  /** highest change number: the IMAP HIGHESTMODSEQ and the DAV sync token */
+  readonly modseq: number;
+  readonly createdAt: number;
+}
+
+export interface CollectionPatch {
+  readonly name?: string;
+  readonly parentId?: number | null;
+  /** merged into the props; a value of null removes the key */
+  readonly props?: Readonly<Record<string, string | null>>;
+}
+
+export type ItemMeta = Readonly<Record<string, unknown>>;
+
+export interface Item {
+  readonly id: number;
+  readonly collectionId: number;
+  /** per collection, increasing, never reused (IMAP UID) */
+  readonly uid: number;
+  /** per collection unique name (DAV resource name, file name); null for mail */
+  readonly name: string | null;
+  /** where the bytes are: a blob id, or inline content */
+  readonly blobId: string | null;
+  readonly size: number;
+  readonly etag: string;
+  readonly contentType: string;
+  readonly meta: ItemMeta;
+  readonly modseq: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface PutItem {
+  readonly collectionId: number;
+  /** when set and an item has that name, it is replaced (same uid, new etag) */
+  readonly name?: string | null;
+  /** inline bytes (small objects); exactly one of content and blobId */
+  readonly content?: Uint8Array | null;
+  /** a blob written with BlobStore.write; the store takes ownership of it on success */
+  readonly blobId?: string | null;
+  readonly size: number;
+  readonly contentType: string;
+  readonly meta?: ItemMeta;
+  /** the quota of the collection's bucket, in bytes; null for no limit */
+  readonly quotaLimit: number | null;
+  /** replace only if the current item has this etag (If-Match) */
+  readonly ifMatch?: string;
+  /** create only (If-None-Match: *) */
+  readonly ifNoneMatch?: boolean;
+}
+
+export interface CopyItem {
+  readonly itemId: number;
+  readonly toCollectionId: number;
+  /** name in the target collection (files, DAV); null for mail */
+  readonly name?: string | null;
+  /** replace an item of that name in the target */
+  readonly overwrite?: boolean;
+  readonly quotaLimit: number | null;
+}
+
+export type ChangeOp = 'put' | 'delete';
+
+export interface Change {
+  readonly modseq: number;
+  readonly uid: number;
+  readonly name: string | null;
+  readonly op: ChangeOp;
+}
+
+export interface Changes {
+  /** the collection's modseq now */
+  readonly modseq: number;
+  /** changes after the asked modseq, one per item (the latest), oldest first */
+  readonly changes: readonly Change[];
+}
+
+/** Announced after a change commits, to this process and (PostgreSQL) every other. */
+export interface ChangeEvent {
+  readonly collectionId: number;
+  readonly modseq: number;
+}
+
+export interface Grant {
+  readonly id: number;
+  readonly collectionId: number;
+  /** null: the grant is on the whole collection */
+  readonly itemId: number | null;
+  readonly groupId: number;
+  readonly rights: readonly Right[];
+  readonly grantedBy: number;
+  readonly createdAt: number;
+}
+
+export interface NewGrant {
+  readonly collectionId: number;
+  readonly itemId?: number | null;
+  readonly groupId: number;
+  readonly rights: readonly Right[];
+  readonly grantedBy: number;
+}
+
+/** A collection that an account reaches, and the reason it does. */
+export interface ReachableCollection {
+  readonly collection: Collection;
+  readonly space: Space;
+  /** grants on the collection and on its items to groups the account is in */
+  readonly grants: readonly Grant[];
+}
+
+export interface Usage {
+  readonly spaceId: number;
+  readonly bucket: QuotaBucket;
+  readonly usedBytes: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly blobs: BlobStore;
+  close(): Promise<void>;
+
+  // accounts
+  createAccount(input: NewAccount): Promise<Account>;
+  getAccount(id: number): Promise<Account | null>;
+  getAccountByAddress(address: string): Promise<Account | null>;
+  listAccounts(): Promise<Account[]>;
+  updateAccount(id: number, patch: AccountPatch): Promise<Account>;
+  /** records a login or use by any door */
+  touchAccount(id: number, at: number): Promise<void>;
+  /** removes the account, its personal space, memberships, sessions and blobs */
+  deleteAccount(id: number): Promise<void>;
+
+  // sessions
+  createSession(session: Session): Promise<void>;
+  getSession(id: string): Promise<Session | null>;
+  touchSession(id: string, at: number): Promise<void>;
+  listSessions(accountId: number): Promise<Session[]>;
+  deleteSession(id: string): Promise<void>;
+  /** deletes every session of the account but `exceptId` */
+  deleteSessions(accountId: number, exceptId?: string): Promise<number>;
+
+  // plans
+  putPlan(plan: Plan): Promise<void>;
+  getPlan(name: string): Promise<Plan | null>;
+  listPlans(): Promise<Plan[]>;
+
+  // domains
+  createDomain(name: string, ownerId: number | null): Promise<Domain>;
+  getDomain(name: string): Promise<Domain | null>;
+  listDomains(): Promise<Domain[]>;
+  deleteDomain(name: string): Promise<void>;
+
+  // groups and memberships
+  /** creates the group, its space and collections, and the admin's membership; refuses over `maxGroups` groups administered by the admin */
+  createGroup(input: { name: string; adminId: number; maxGroups: number; collections: readonly NewCollectionInSpace[] }): Promise<Group>;
+  getGroup(id: number): Promise<Group | null>;
+  getGroupByName(name: string): Promise<Group | null>;
+  listGroups(): Promise<Group[]>;
+  /** groups the account is a member of (administered ones included) */
+  listGroupsOf(accountId: number): Promise<Group[]>;
+  /** deletes the group, its space, collections, grants and blobs */
+  deleteGroup(id: number): Promise<void>;
+  /** refuses over `maxMembers` members (the admin counts) */
+  addMember(groupId: number, accountId: number, maxMembers: number): Promise<Membership>;
+  /** removes the member and every grant it gave to the group; refuses the admin */
+  removeMember(groupId: number, accountId: number): Promise<void>;
+  getMembership(groupId: number, accountId: number): Promise<Membership | null>;
+  listMembers(groupId: number): Promise<Membership[]>;
+  listMembershipsOf(accountId: number): Promise<Membership[]>;
+  setMemberRights(groupId: number, accountId: number, rights: readonly Right[]): Promise<void>;
+  setGroupMemberRights(groupId: number, rights: readonly Right[]): Promise<void>;
+  /** the new admin must be a member; refuses over the new admin's `maxGroups` */
+  setGroupAdmin(groupId: number, accountId: number, maxGroups: number): Promise<Group>;
+  /** accounts sharing at least one group with the account, itself excluded */
+  listCoMembers(accountId: number): Promise<number[]>;
+
+  // spaces and collections
+  getSpace(id: number): Promise<Space | null>;
+  createCollection(input: NewCollection): Promise<Collection>;
+  getCollection(id: number): Promise<Collection | null>;
+  findCollection(spaceId: number, tool: Tool, parentId: number | null, name: string): Promise<Collection | null>;
+  findCollectionByRole(spaceId: number, tool: Tool, role: string): Promise<Collection | null>;
+  listCollections(spaceId: number, tool?: Tool, parentId?: number | null): Promise<Collection[]>;
+  /** the collection and its ancestors, the root first */
+  getCollectionPath(id: number): Promise<Collection[]>;
+  updateCollection(id: number, patch: CollectionPatch): Promise<Collection>;
+  /** deletes the collection with its children, items and grants; frees their quota and blobs */
+  deleteCollection(id: number): Promise<void>;
+
+  // items (each write bumps the collection's modseq, logs the change and moves quota in one transaction)
+  putItem(input: PutItem): Promise<Item>;
+  getItem(id: number): Promise<Item | null>;
+  getItemByUid(collectionId: number, uid: number): Promise<Item | null>;
+  getItemByName(collectionId: number, name: string): Promise<Item | null>;
+  /** items in uid order, from `afterUid` (exclusive), at most `limit` */
+  listItems(collectionId: number, options?: { afterUid?: number; limit?: number }): Promise<Item[]>;
+  readItemContent(item: Item): Promise<Uint8Array>;
+  updateItemMeta(id: number, meta: ItemMeta): Promise<Item>;
+  deleteItem(id: number): Promise<void>;
+  copyItem(input: CopyItem): Promise<Item>;
+  /** copy then delete the source, in one transaction */
+  moveItem(input: CopyItem): Promise<Item>;
+  changesSince(collectionId: number, modseq: number): Promise<Changes>;
+  onChange(listener: (event: ChangeEvent) => void): () => void;
+
+  // grants
+  putGrant(grant: NewGrant): Promise<Grant>;
+  deleteGrant(id: number): Promise<void>;
+  getGrant(id: number): Promise<Grant | null>;
+  /** grants on those collections as wholes, and (when itemIds is given) on those items */
+  listGrants(collectionIds: readonly number[], itemIds?: readonly number[]): Promise<Grant[]>;
+  /** every grant given by the account (what I share) */
+  listGrantsBy(accountId: number): Promise<Grant[]>;
+
+  // what an account reaches: one query
+  /** collections of the tool in spaces the account reaches: its own, its groups', co-members' (for drop boxes and free/busy) and those shared with its groups (on the collection or on an item) */
+  listReachableCollections(accountId: number, tool: Tool): Promise<ReachableCollection[]>;
+
+  // quota
+  getUsage(spaceId: number, bucket: QuotaBucket): Promise<number>;
+  /** bytes per tool in the space, counted from the items */
+  usageByTool(spaceId: number): Promise<Record<Tool, number>>;
+
+  /** removes blob files no item references, written more than `olderThanMs` ago */
+  collectGarbage(olderThanMs?: number): Promise<{ removed: number }>;
+}
+
+export interface BlobInfo {
+  readonly id: string;
+  readonly size: number;
+  /** hex SHA-256 of the bytes */
+  readonly sha256: string;
+}
+
+export interface BlobStore {
+  /** writes to a temporary file, fsyncs, renames into place and fsyncs the folder */
+  write(data: Uint8Array | AsyncIterable<Uint8Array>, options?: { maxBytes?: number }): Promise<BlobInfo>;
+  read(id: string): Promise<Uint8Array>;
+  stream(id: string, range?: { start: number; end: number }): NodeJS.ReadableStream;
+  exists(id: string): Promise<boolean>;
+  /** removes the file; missing files are not an error */
+  remove(id: string): Promise<void>;
+  /** every blob id on disk */
+  list(): AsyncIterable<{ id: string; mtimeMs: number }>;
+}
