@@ -1,0 +1,162 @@
+// Accounts: creation with the default collections, authentication (argon2id,
+// constant time, the same work whether the address exists or not), password
+// changes, plan changes, last activity, destruction.
+import type { Account, Profile, Store } from '../store/types.ts';
+import { ACCOUNT_COLLECTIONS } from './defaults.ts';
+import type { Domains } from './domains.ts';
+import { Conflict, InvalidInput, NotFound } from './errors.ts';
+import { checkPasswordPolicy, decoyHash, hashPassword, verifyPassword, type PasswordPolicy } from './passwords.ts';
+import type { Plans } from './plans.ts';
+
+const ADDRESS = /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9-]+(\.[a-z0-9-]+)*$/;
+
+export function normaliseAddress(address: string): string {
+  const lower = address.trim().toLowerCase();
+  if (lower.length > 254 || !ADDRESS.test(lower) || lower.split('@')[0]!.length > 64) {
+    throw new InvalidInput('address', `${JSON.stringify(address)} is not an e-mail address such as ann@example.org`);
+  }
+  return lower;
+}
+
+export interface AccountsSettings {
+  readonly password: PasswordPolicy;
+  readonly defaultPlan: string;
+}
+
+export interface NewAccountInput {
+  readonly address: string;
+  readonly password: string;
+  readonly name?: string;
+  readonly plan?: string;
+  readonly status?: Account['status'];
+  readonly profile?: Partial<Profile>;
+}
+
+/** Which door a login came through; recorded as activity. */
+export type Door = 'imap' | 'smtp' | 'dav' | 'web' | 'cli';
+
+export class Accounts {
+  private readonly store: Store;
+  private readonly plans: Plans;
+  private readonly domains: Domains;
+  private readonly settings: AccountsSettings;
+
+  constructor(store: Store, plans: Plans, domains: Domains, settings: AccountsSettings) {
+    this.store = store;
+    this.plans = plans;
+    this.domains = domains;
+    this.settings = settings;
+  }
+
+  checkPassword(password: string): void {
+    checkPasswordPolicy(password, this.settings.password);
+  }
+
+  async create(input: NewAccountInput): Promise<Account> {
+    const address = normaliseAddress(input.address);
+    const domain = address.split('@')[1]!;
+    if (!(await this.domains.isHosted(domain))) {
+      throw new InvalidInput('address', `the domain ${domain} is not hosted here; add it first (bureau domain add ${domain})`);
+    }
+    this.checkPassword(input.password);
+    const plan = await this.plans.get(input.plan ?? this.settings.defaultPlan);
+    if (await this.store.getAccountByAddress(address)) throw new Conflict(`the address ${address} is taken`);
+    const name = (input.name ?? '').trim() || address.split('@')[0]!;
+    if (name.length > 200) throw new InvalidInput('name', 'the name is longer than 200 characters');
+    const [firstName, ...rest] = name.split(/\s+/);
+    return this.store.createAccount({
+      address,
+      name,
+      passwordHash: await hashPassword(input.password),
+      plan: plan.name,
+      status: input.status ?? 'active',
+      profile: { firstName: firstName ?? '', lastName: rest.join(' '), ...input.profile },
+      collections: ACCOUNT_COLLECTIONS,
+    });
+  }
+
+  async get(id: number): Promise<Account> {
+    const a = await this.store.getAccount(id);
+    if (!a) throw new NotFound(`account ${id} does not exist`);
+    return a;
+  }
+
+  async byAddress(address: string): Promise<Account> {
+    const a = await this.store.getAccountByAddress(address.trim());
+    if (!a) throw new NotFound(`there is no account ${address.trim().toLowerCase()}`);
+    return a;
+  }
+
+  list(): Promise<Account[]> {
+    return this.store.listAccounts();
+  }
+
+  /**
+   * The account when the password is right and the account is active, else
+   * null. The same argon2id work is done for unknown addresses, so the answer
+   * time does not tell whether an address exists. A success counts as activity.
+   */
+  async authenticate(address: string, password: string, door: Door): Promise<Account | null> {
+    let account: Account | null = null;
+    try {
+      account = await this.store.getAccountByAddress(normaliseAddress(address));
+    } catch (err) {
+      if (!(err instanceof InvalidInput)) throw err;
+    }
+    if (password.length > this.settings.password.maxLength * 4) {
+      await verifyPassword('', await decoyHash());
+      return null;
+    }
+    const ok = await verifyPassword(password, account?.passwordHash ?? (await decoyHash()));
+    if (!ok || !account || account.status !== 'active') return null;
+    await this.touch(account.id, door);
+    return account;
+  }
+
+  /** Records use of the account by any door (the expiry of unused free accounts reads it). */
+  async touch(accountId: number, _door: Door): Promise<void> {
+    await this.store.touchAccount(accountId, Date.now());
+  }
+
+  async setPassword(accountId: number, password: string): Promise<void> {
+    this.checkPassword(password);
+    await this.store.updateAccount(accountId, { passwordHash: await hashPassword(password) });
+  }
+
+  /** Checks the current password, sets the new one, and ends every other web session. */
+  async changePassword(accountId: number, current: string, next: string, keepSessionId?: string): Promise<void> {
+    const account = await this.get(accountId);
+    if (!(await verifyPassword(current, account.passwordHash))) throw new InvalidInput('current-password', 'the current password is wrong');
+    await this.setPassword(accountId, next);
+    await this.store.deleteSessions(accountId, keepSessionId);
+  }
+
+  async setPlan(accountId: number, planName: string): Promise<Account> {
+    const plan = await this.plans.get(planName);
+    return this.store.updateAccount(accountId, { plan: plan.name });
+  }
+
+  async update(accountId: number, patch: { name?: string; profile?: Partial<Profile>; idleTimeoutMinutes?: number }): Promise<Account> {
+    if (patch.idleTimeoutMinutes !== undefined && !(Number.isInteger(patch.idleTimeoutMinutes) && patch.idleTimeoutMinutes >= 1 && patch.idleTimeoutMinutes <= 1440)) {
+      throw new InvalidInput('idle-timeout', 'the idle timeout must be a whole number of minutes from 1 to 1440');
+    }
+    return this.store.updateAccount(accountId, patch);
+  }
+
+  /**
+   * Destroys the account and everything of it: personal space, sessions,
+   * memberships, shares, blobs. Refused while it administers a group that has
+   * other members (name a successor first); groups it alone is in go with it.
+   */
+  async destroy(accountId: number): Promise<void> {
+    const account = await this.get(accountId);
+    for (const g of await this.store.listGroupsOf(accountId)) {
+      if (g.adminId !== accountId) continue;
+      const members = await this.store.listMembers(g.id);
+      if (members.length > 1) {
+        throw new Conflict(`${account.address} administers the group ${g.name}, which has other members; transfer it first (bureau group transfer "${g.name}" ADDRESS)`);
+      }
+    }
+    await this.store.deleteAccount(accountId);
+  }
+}

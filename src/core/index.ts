@@ -1,0 +1,49 @@
+// The core: every service a door may call, wired on one store. Doors receive
+// a Core and never reach the store themselves.
+import type { Plan, Store } from '../store/types.ts';
+import { Access } from './access.ts';
+import { Accounts } from './accounts.ts';
+import { Domains } from './domains.ts';
+import { Groups } from './groups.ts';
+import type { PasswordPolicy } from './passwords.ts';
+import { Plans } from './plans.ts';
+import { Quota } from './quota.ts';
+import { Sharing } from './sharing.ts';
+
+export interface CoreSettings {
+  /** the primary mail domain, always hosted */
+  readonly domain: string;
+  readonly defaultPlan: string;
+  readonly plans: readonly Plan[];
+  readonly password: PasswordPolicy;
+}
+
+export interface Core {
+  readonly store: Store;
+  readonly settings: CoreSettings;
+  readonly accounts: Accounts;
+  readonly plans: Plans;
+  readonly domains: Domains;
+  readonly groups: Groups;
+  readonly quota: Quota;
+  readonly access: Access;
+  readonly sharing: Sharing;
+}
+
+export async function createCore(store: Store, settings: CoreSettings): Promise<Core> {
+  const plans = new Plans(store);
+  await plans.sync(settings.plans);
+  const domains = new Domains(store, settings.domain);
+  const accounts = new Accounts(store, plans, domains, { password: settings.password, defaultPlan: settings.defaultPlan });
+  return {
+    store,
+    settings,
+    accounts,
+    plans,
+    domains,
+    groups: new Groups(store, plans, accounts),
+    quota: new Quota(store, plans),
+    access: new Access(store),
+    sharing: new Sharing(store),
+  };
+}

@@ -1,0 +1,90 @@
+// Starting the whole server from a validated configuration: data folder,
+// store and core, certificates, listeners. Each step that fails stops the
+// start with one line naming its cause, and what was begun is undone.
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { access, constants, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openCore } from '../boot.ts';
+import type { Config } from '../config/schema.ts';
+import type { Core } from '../core/index.ts';
+import { loadOrCreateCertificates, type TlsMaterial } from '../tls/certificates.ts';
+import { redirectHandler, siteHandler } from '../web/site.ts';
+import { listen, type Listener } from './listeners.ts';
+import type { Logger } from './log.ts';
+
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
+export interface RunningServer {
+  readonly core: Core;
+  readonly tls: TlsMaterial;
+  readonly listeners: readonly Listener[];
+  stop(): Promise<void>;
+}
+
+/** Makes sure the data folder exists and can be written; returns whether it was made now. */
+async function prepareDataDir(dir: string): Promise<boolean> {
+  let made = false;
+  try {
+    await stat(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new StartError(`data folder ${dir} cannot be used: ${(err as NodeJS.ErrnoException).code}`);
+    }
+    made = true;
+  }
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+    const probe = join(dir, `.write-test-${process.pid}`);
+    await writeFile(probe, '');
+    await rm(probe);
+  } catch (err) {
+    throw new StartError(`data folder ${dir} cannot be written: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return made;
+}
+
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const madeDataDir = await prepareDataDir(config.dataDir);
+  let core: Core | null = null;
+  const listeners: Listener[] = [];
+  try {
+    core = await openCore(config);
+    const tls = await loadOrCreateCertificates({
+      certsDir: config.certsDir, hostname: config.hostname, tlsCert: config.tlsCert, tlsKey: config.tlsKey,
+    });
+    if (tls.generated) log.info(`made TLS certificates in ${config.certsDir}`);
+    if (config.ports.https !== 0) {
+      const server = createHttpsServer({ cert: tls.cert, key: tls.key }, siteHandler({ hostname: config.hostname }));
+      server.headersTimeout = 30_000;
+      server.requestTimeout = 300_000;
+      listeners.push(await listen(server, 'https', config.bind, config.ports.https));
+    }
+    if (config.ports.http !== 0) {
+      const server = createHttpServer(redirectHandler(config.hostname, config.ports.https));
+      listeners.push(await listen(server, 'http', config.bind, config.ports.http));
+    }
+    const running = core;
+    let stopping: Promise<void> | null = null;
+    return {
+      core: running,
+      tls,
+      listeners,
+      stop: () => {
+        stopping ??= (async () => {
+          await Promise.all(listeners.map((l) => l.close(config.shutdownGraceSeconds * 1000)));
+          await running.store.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close(0)));
+    await core?.store.close().catch(() => undefined);
+    if (madeDataDir) await rm(config.dataDir, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
+  }
+}
