@@ -31,7 +31,7 @@ async function prepareDataDir(dir: string): Promise<boolean> {
     await stat(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new StartError(`data folder ${dir} cannot be used: ${(err as NodeJS.ErrnoException).code}`);
+      throw new StartError(`data folder ${dir} cannot be written: ${(err as NodeJS.ErrnoException).code}`);
     }
     made = true;
   }

@@ -1,0 +1,42 @@
+// bureau domain add | list
+import { normaliseDomain } from '../../core/domains.ts';
+import { optionText, type Command, type Family } from '../command.ts';
+import { Failure } from '../errors.ts';
+import { accountNamed, addressesById } from '../lookup.ts';
+import { formatTime, table } from '../output.ts';
+
+const add: Command = {
+  usage: 'domain add DOMAIN [--owner ADDRESS]',
+  help: 'Hosts another mail domain, so that accounts can be created at it; --owner names the account (an '
+    + 'organisation) it belongs to. The primary domain (BUREAU_DOMAIN) is always hosted.',
+  options: { owner: { type: 'string' } },
+  args: ['DOMAIN'],
+  async run({ core, args, options, io }) {
+    const name = normaliseDomain(args[0]!);
+    if (name === core.settings.domain.toLowerCase()) {
+      throw new Failure(`${name} is the primary domain (BUREAU_DOMAIN) and is always hosted`);
+    }
+    const ownerText = optionText(options, 'owner');
+    const owner = ownerText === undefined ? null : await accountNamed(core, ownerText);
+    const domain = await core.domains.add(name, owner === null ? null : owner.address);
+    io.out(owner === null ? `added the domain ${domain.name}` : `added the domain ${domain.name} (owner ${owner.address})`);
+  },
+};
+
+const list: Command = {
+  usage: 'domain list',
+  help: 'Lists the hosted mail domains: the primary one (BUREAU_DOMAIN) first, then those added, with their owners.',
+  args: [],
+  async run({ core, io }) {
+    const addresses = await addressesById(core);
+    const primary = core.settings.domain.toLowerCase();
+    const rows = [[primary, 'primary', '-', '-']];
+    for (const d of await core.domains.list()) {
+      if (d.name === primary) continue;
+      rows.push([d.name, 'added', d.ownerId === null ? '-' : (addresses.get(d.ownerId) ?? `account ${d.ownerId}`), formatTime(d.createdAt)]);
+    }
+    for (const line of table(['DOMAIN', 'KIND', 'OWNER', 'ADDED'], rows)) io.out(line);
+  },
+};
+
+export const domain: Family = { name: 'domain', commands: { add, list } };

@@ -1,0 +1,68 @@
+// The real server as a child process (`node src/main.ts`, what `npm start`
+// runs), on loopback and free ports, with its own data and certs folders.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const NODE = resolve(ROOT, 'node_modules/.bin/node');
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Every port off, so a test turns on only what it needs. */
+export const ALL_PORTS_OFF: NodeJS.ProcessEnv = {
+  BUREAU_IMAP_PORT: '0', BUREAU_IMAPS_PORT: '0', BUREAU_SMTP_PORT: '0', BUREAU_SUBMISSION_PORT: '0',
+  BUREAU_SUBMISSIONS_PORT: '0', BUREAU_HTTPS_PORT: '0', BUREAU_HTTP_PORT: '0',
+};
+
+export interface Spawned {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** resolves with the exit code (or the signal's name) */
+  readonly exited: Promise<number | string>;
+}
+
+export function spawnBureau(env: NodeJS.ProcessEnv, args: readonly string[] = ['src/main.ts']): Spawned {
+  const child = spawn(NODE, ['--disable-warning=ExperimentalWarning', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, BUREAU_BIND: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<number | string>((ok) => child.once('exit', (code, signal) => ok(code ?? signal ?? -1)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Waits (boundedly) until the output holds `text`, or the process ends. */
+export async function waitFor(s: Spawned, text: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!s.stdout().includes(text)) {
+    if (s.child.exitCode !== null) throw new Error(`the server exited (${s.child.exitCode}) before printing ${JSON.stringify(text)}: ${s.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`no ${JSON.stringify(text)} within ${timeoutMs} ms; output: ${s.stdout()} ${s.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Ends the child we started, by its pid, and waits for it. */
+export async function stop(s: Spawned, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> {
+  if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill(signal);
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
+  try {
+    return await s.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
