@@ -13,6 +13,8 @@ import { redirectHandler, siteHandler } from '../web/site.ts';
 import { listen, type Listener } from './listeners.ts';
 import type { Logger } from './log.ts';
 
+const GARBAGE_INTERVAL_MS = 3_600_000;
+
 export class StartError extends Error {
   override name = 'StartError';
 }
@@ -68,6 +70,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       listeners.push(await listen(server, 'http', config.bind, config.ports.http));
     }
     const running = core;
+    // Hourly: blob files of writes that never committed. The timer also keeps
+    // the process alive when every listener is turned off.
+    const collector = setInterval(() => {
+      running.store.collectGarbage().catch((err: unknown) => log.warn(`blob collection failed: ${(err as Error).message}`));
+    }, GARBAGE_INTERVAL_MS);
     let stopping: Promise<void> | null = null;
     return {
       core: running,
@@ -75,6 +82,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       listeners,
       stop: () => {
         stopping ??= (async () => {
+          clearInterval(collector);
           await Promise.all(listeners.map((l) => l.close(config.shutdownGraceSeconds * 1000)));
           await running.store.close();
         })();

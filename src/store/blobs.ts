@@ -3,13 +3,14 @@
 // temporary file, is fsynced, renamed into place, and the folder is fsynced, so
 // a blob that `write` returned survives a crash.
 //
-// Freeing: blobs are reference counted in the database (table `blobs`). When a
-// transaction drops a blob's count to zero it moves the id to `blob_trash` in the
-// same transaction; after the commit the store removes the file and the trash
-// row. Ids are random and never reused, so no new writer can race a removal. A
-// crash between the two steps leaves a trash row, emptied at the next start; a
-// crash between `write` and the commit that references it leaves an orphan file,
-// which `collectOrphans` (store/sql/store.ts) removes once it is old enough.
+// Freeing: items reference blobs by id (items.blob_id; copies share a blob).
+// When a transaction removes the last item referencing a blob it moves the id
+// to `blob_trash` in the same transaction; after the commit the store removes
+// the file and the trash row. Ids are random and never reused, so no new writer
+// can race a removal. A crash between the two steps leaves a trash row, emptied
+// at the next start; a crash between `write` and the commit that references it
+// leaves an orphan file, which `collectGarbage` (store/sql/store.ts) removes
+// once it is old enough.
 import { randomBytes, createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';

@@ -223,6 +223,18 @@ export function storeConformance(backend: Backend): void {
         await rejects(s.store.updateAccount(a.id + 100_000, { name: 'x' }), NotFound);
       });
 
+      it('refuses an unknown plan with NotFound and creates nothing', async () => {
+        const address = `noplan.${next()}@example.org`;
+        await rejects(s.store.createAccount({
+          address, name: 'x', passwordHash: 'x', plan: `missing-${next()}`, status: 'active',
+          collections: [{ tool: 'files', name: 'Documents' }],
+        }), NotFound);
+        expect(await s.store.getAccountByAddress(address)).to.equal(null);
+        const a = await newAccount(s.store, 'planless');
+        await rejects(s.store.updateAccount(a.id, { plan: `missing-${next()}`, name: 'changed' }), NotFound);
+        expect(await s.store.getAccount(a.id)).to.deep.equal(a);
+      });
+
       it('touchAccount only moves the last activity forward', async () => {
         const a = await newAccount(s.store, 'touch');
         await s.store.touchAccount(a.id, 1_000);
@@ -321,6 +333,8 @@ export function storeConformance(backend: Backend): void {
         expect(await s.store.deleteSessions(a.id)).to.equal(1);
         expect(await s.store.listSessions(a.id)).to.deep.equal([]);
         expect((await s.store.listSessions(other.id)).map((x) => x.id)).to.deep.equal([o1.id]);
+        await rejects(s.store.createSession(mk(`ghost-${n}`, other.id + 100_000, 1)), NotFound);
+        expect(await s.store.getSession(`ghost-${n}`)).to.equal(null);
       });
     });
 
@@ -358,6 +372,8 @@ export function storeConformance(backend: Backend): void {
         expect(await s.store.getDomain(d.name)).to.equal(null);
         await rejects(s.store.deleteDomain(d.name), NotFound);
         await rejects(s.store.deleteDomain(`never${n}.example.com`), NotFound);
+        await rejects(s.store.createDomain(`ghost${n}.example.com`, a.id + 100_000), NotFound);
+        expect(await s.store.getDomain(`ghost${n}.example.com`)).to.equal(null);
       });
     });
 
@@ -422,6 +438,9 @@ export function storeConformance(backend: Backend): void {
         expect((await s.store.getGroupByName(`équipe ölfeld ${n}`))?.id).to.equal(g.id);
         expect((await s.store.getGroupByName(`ÉQUIPE ÖLFELD ${n}`))?.id).to.equal(g.id);
         await rejects(s.store.createGroup({ name: `ÉQUIPE ÖLFELD ${n}`, adminId: a.id, maxGroups: 5, collections: [] }), Conflict);
+        // the decomposed spelling is the same name
+        await rejects(s.store.createGroup({ name: `équipe ölfeld ${n}`.normalize('NFD'), adminId: a.id, maxGroups: 5, collections: [] }), Conflict);
+        expect((await s.store.listGroupsOf(a.id)).map((x) => x.id)).to.deep.equal([g.id]);
       });
 
       it('addMember counts the admin, refuses duplicates and unknown accounts', async () => {
@@ -596,6 +615,7 @@ export function storeConformance(backend: Backend): void {
         const aInbox = await inbox(s.store, a);
         await rejects(s.store.createCollection({ spaceId: a.spaceId, tool: 'files', name: 'Wrong tool', parentId: aInbox.id }), Conflict);
         await rejects(s.store.createCollection({ spaceId: a.spaceId, tool: 'files', name: 'Orphan', parentId: bDocs.id + 100_000 }), NotFound);
+        await rejects(s.store.createCollection({ spaceId: b.spaceId + 100_000, tool: 'files', name: 'Nowhere' }), NotFound);
       });
 
       it('gives a re-created collection of the same name a new uidValidity', async () => {
@@ -691,16 +711,21 @@ export function storeConformance(backend: Backend): void {
         const kept = await putInline(s.store, docs.id, '12345', { name: 'kept.txt' });
         const i1 = await putInline(s.store, top.id, 'abc', { name: 'a.txt' });
         const i2 = await putBlob(s.store, sub.id, 'defgh', { name: 'b.bin' });
-        expect(await s.store.getUsage(a.spaceId, 'files')).to.equal(13);
+        const i3 = await putBlob(s.store, sub.id, 'shared', { name: 'c.bin' });
+        const outside = await s.store.copyItem({ itemId: i3.id, toCollectionId: docs.id, name: 'c copy.bin', quotaLimit: null });
+        expect(await s.store.getUsage(a.spaceId, 'files')).to.equal(25);
         await s.store.deleteCollection(top.id);
         expect(await s.store.getCollection(top.id)).to.equal(null);
         expect(await s.store.getCollection(sub.id)).to.equal(null);
         expect(await s.store.getItem(i1.id)).to.equal(null);
         expect(await s.store.getItem(i2.id)).to.equal(null);
-        expect(await s.store.getUsage(a.spaceId, 'files')).to.equal(5);
-        expect((await s.store.usageByTool(a.spaceId)).files).to.equal(5);
+        expect(await s.store.getUsage(a.spaceId, 'files')).to.equal(11);
+        expect((await s.store.usageByTool(a.spaceId)).files).to.equal(11);
         expect(await s.store.getItem(kept.id)).to.deep.equal(kept);
         await blobGone(s.store, i2.blobId!);
+        // a blob also referenced outside the deleted subtree is kept
+        await settleTrash(s.store);
+        expect(decode(await s.store.readItemContent(outside))).to.equal('shared');
         await rejects(s.store.deleteCollection(top.id), NotFound);
       });
     });
@@ -928,6 +953,21 @@ export function storeConformance(backend: Backend): void {
         await rejects(s.store.copyItem({ itemId: src.id + 100_000, toCollectionId: other.id, quotaLimit: null }), NotFound);
       });
 
+      it('copying an item onto itself with overwrite keeps its bytes', async () => {
+        const a = await newAccount(s.store, 'self');
+        const docs = await documents(s.store, a);
+        const src = await putBlob(s.store, docs.id, 'my own bytes', { name: 'self.txt' });
+        await rejects(s.store.copyItem({ itemId: src.id, toCollectionId: docs.id, quotaLimit: null }), PreconditionFailed);
+        const copy = await s.store.copyItem({ itemId: src.id, toCollectionId: docs.id, overwrite: true, quotaLimit: null });
+        expect(await s.store.getItem(src.id)).to.equal(null);
+        expect(copy.blobId).to.equal(src.blobId);
+        expect((await s.store.listItems(docs.id)).map((i) => i.id)).to.deep.equal([copy.id]);
+        await settleTrash(s.store);
+        expect(await s.store.blobs.exists(copy.blobId!)).to.equal(true);
+        expect(decode(await s.store.readItemContent(copy))).to.equal('my own bytes');
+        expect(await s.store.getUsage(a.spaceId, 'files')).to.equal(12);
+      });
+
       it('moveItem moves across collections and across spaces, with the quota', async () => {
         const a = await newAccount(s.store, 'mova');
         const b = await newAccount(s.store, 'movb');
@@ -962,7 +1002,7 @@ export function storeConformance(backend: Backend): void {
         const a = await newAccount(s.store, 'race');
         const docs = await documents(s.store, a);
         const other = await s.store.createCollection({ spaceId: a.spaceId, tool: 'files', name: 'Other' });
-        for (let round = 0; round < 15; round++) {
+        for (let round = 0; round < 25; round++) {
           const src = await putBlob(s.store, docs.id, `round ${round}`, { name: `r${round}` });
           const [copied] = await Promise.allSettled([
             s.store.copyItem({ itemId: src.id, toCollectionId: other.id, quotaLimit: null }),
@@ -1197,6 +1237,21 @@ export function storeConformance(backend: Backend): void {
         expect(await s.store.getGrant(c2.id)).to.equal(null);
         await rejects(s.store.deleteGrant(c2.id), NotFound);
         expect(ids(await s.store.listGrants([docs.id]))).to.deep.equal([c1.id]);
+      });
+
+      it('refuses grants on things that do not exist, or on an item of another collection', async () => {
+        const a = await newAccount(s.store, 'grx');
+        const g = await newGroup(s.store, a);
+        const docs = await documents(s.store, a);
+        const other = await s.store.createCollection({ spaceId: a.spaceId, tool: 'files', name: 'Other' });
+        const item = await putInline(s.store, docs.id, 'x', { name: 'x' });
+        await rejects(s.store.putGrant({ collectionId: docs.id, groupId: g.id + 100_000, rights: ['read'], grantedBy: a.id }), NotFound);
+        await rejects(s.store.putGrant({ collectionId: docs.id + 100_000, groupId: g.id, rights: ['read'], grantedBy: a.id }), NotFound);
+        await rejects(s.store.putGrant({ collectionId: docs.id, groupId: g.id, rights: ['read'], grantedBy: a.id + 100_000 }), NotFound);
+        await rejects(s.store.putGrant({ collectionId: docs.id, itemId: item.id + 100_000, groupId: g.id, rights: ['read'], grantedBy: a.id }), NotFound);
+        await rejects(s.store.putGrant({ collectionId: other.id, itemId: item.id, groupId: g.id, rights: ['read'], grantedBy: a.id }), NotFound);
+        expect(await s.store.listGrants([docs.id, other.id], [item.id])).to.deep.equal([]);
+        expect(await s.store.listGrantsBy(a.id)).to.deep.equal([]);
       });
 
       it('grants vanish with their item, collection and group', async () => {

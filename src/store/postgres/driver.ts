@@ -3,12 +3,16 @@
 // NUMERIC arrive as numbers (Bureau's counters stay far below 2^53). A change
 // is announced with pg_notify inside the transaction, so every Bureau process
 // listening on the channel hears it once the commit is durable, and only then.
+// The listening connection is opened with the driver (so that a change made
+// right after opening is heard) and opened again when it is lost; changes
+// made while it is down are not heard.
 import pg from 'pg';
 import { StoreUnavailable } from '../errors.ts';
 import { ForeignKeyViolation, UniqueViolation, type Row, type SqlDriver, type SqlRunner, type SqlValue } from '../sql/driver.ts';
 
 const CHANNEL = 'bureau_changes';
 const RETRIES = 5;
+const RELISTEN_MS = 1000;
 
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -49,6 +53,7 @@ export class PostgresDriver implements SqlDriver {
   private readonly direct: SqlRunner;
   private readonly listeners = new Set<(payload: string) => void>();
   private listener: pg.Client | null = null;
+  private closed = false;
   private readonly url: string;
 
   private constructor(url: string, pool: pg.Pool) {
@@ -69,7 +74,61 @@ export class PostgresDriver implements SqlDriver {
       const cause = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new StoreUnavailable(`PostgreSQL at ${where} cannot be reached: ${cause}`, { cause: err });
     }
-    return new PostgresDriver(url, pool);
+    const driver = new PostgresDriver(url, pool);
+    try {
+      await driver.listen();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw new StoreUnavailable(`PostgreSQL at ${safeLocation(url)} refused the change listener: ${(err as Error).message}`, { cause: err });
+    }
+    return driver;
+  }
+
+  /** Opens the connection that LISTENs for changes; resolves once LISTEN is in effect. */
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('notification', (msg) => {
+      if (msg.channel !== CHANNEL || !msg.payload) return;
+      for (const l of this.listeners) {
+        try {
+          l(msg.payload);
+        } catch (err) {
+          process.emitWarning(`a change listener failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    });
+    client.on('error', (err) => {
+      process.emitWarning(`PostgreSQL change listener lost: ${err.message}`);
+      this.relisten(client);
+    });
+    client.on('end', () => this.relisten(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.listener = client;
+  }
+
+  /** The listening connection was lost: opens another, retrying until the driver is closed. */
+  private relisten(client: pg.Client): void {
+    if (this.closed || this.listener !== client) return;
+    this.listener = null;
+    client.end().catch(() => undefined);
+    const retry = (): void => {
+      if (this.closed) return;
+      this.listen().catch((err: Error) => {
+        process.emitWarning(`PostgreSQL change listener failed: ${err.message}`);
+        setTimeout(retry, RELISTEN_MS).unref();
+      });
+    };
+    setTimeout(retry, RELISTEN_MS).unref();
   }
 
   all<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
@@ -96,8 +155,9 @@ export class PostgresDriver implements SqlDriver {
         for (const cb of callbacks) cb();
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        client.release();
+        // a connection that cannot even roll back is broken: it leaves the pool
+        const rolledBack = await client.query('ROLLBACK').then(() => true, () => false);
+        client.release(rolledBack ? undefined : true);
         const code = ((err as { cause?: { code?: string } }).cause?.code) ?? (err as { code?: string }).code;
         // a deadlock or serialization failure: the whole transaction is tried again
         if ((code === '40P01' || code === '40001') && attempt < RETRIES) continue;
@@ -112,23 +172,14 @@ export class PostgresDriver implements SqlDriver {
 
   subscribe(listener: (payload: string) => void): () => void {
     this.listeners.add(listener);
-    if (!this.listener) {
-      const client = new pg.Client({ connectionString: this.url });
-      this.listener = client;
-      client.on('notification', (msg) => {
-        if (msg.channel === CHANNEL && msg.payload) for (const l of this.listeners) l(msg.payload);
-      });
-      client.on('error', (err) => process.emitWarning(`PostgreSQL change listener lost: ${err.message}`));
-      client.connect()
-        .then(() => client.query(`LISTEN ${CHANNEL}`))
-        .catch((err: Error) => process.emitWarning(`PostgreSQL change listener failed: ${err.message}`));
-    }
     return () => this.listeners.delete(listener);
   }
 
   async close(): Promise<void> {
-    if (this.listener) await this.listener.end().catch(() => undefined);
+    this.closed = true;
+    const listener = this.listener;
     this.listener = null;
+    if (listener) await listener.end().catch(() => undefined);
     await this.pool.end();
   }
 }

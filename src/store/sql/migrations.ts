@@ -148,4 +148,18 @@ CREATE TABLE blob_trash (
 );
 `,
   },
+  {
+    // SQLite's lower() folds ASCII only, PostgreSQL's the whole of Unicode: a
+    // group name is made unique by a key the store computes (NFC, lower case),
+    // the same on both. Existing rows get the database's lower(), which is what
+    // their uniqueness was checked with until now.
+    version: 2,
+    name: 'group name key',
+    sql: `
+DROP INDEX groups_name;
+ALTER TABLE groups ADD COLUMN name_key TEXT;
+UPDATE groups SET name_key = lower(name);
+CREATE UNIQUE INDEX groups_name_key ON groups (name_key);
+`,
+  },
 ];

@@ -9,7 +9,7 @@ import {
   type NewCollection, type NewCollectionInSpace, type NewGrant, type Plan, type PutItem, type QuotaBucket,
   type ReachableCollection, type Right, type Session, type Space, type Store, type Tool,
 } from '../types.ts';
-import { UniqueViolation, type SqlDriver, type SqlRunner } from './driver.ts';
+import { ForeignKeyViolation, UniqueViolation, type SqlDriver, type SqlRunner } from './driver.ts';
 import { ITEM_COLUMNS, assertName, copyItem, deleteItem, putItem, updateItemMeta } from './items.ts';
 import { MIGRATIONS, render } from './migrations.ts';
 import {
@@ -30,6 +30,19 @@ async function unique<T>(what: string, run: () => Promise<T>): Promise<T> {
     throw err;
   }
 }
+
+/** A FOREIGN KEY refusal means something the write names does not exist. */
+async function existing<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ForeignKeyViolation) throw new NotFound(what);
+    throw err;
+  }
+}
+
+/** The key a group name is unique by: case-insensitive (Unicode, the same on every backend) and NFC. */
+const groupKey = (name: string): string => name.normalize('NFC').toLowerCase();
 
 export class SqlStore implements Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -130,7 +143,7 @@ export class SqlStore implements Store {
 
   async createAccount(input: NewAccount): Promise<Account> {
     const address = input.address.toLowerCase();
-    const id = await unique(`the address ${address} is taken`, () => this.db.transaction(async (tx) => {
+    const id = await unique(`the address ${address} is taken`, () => existing(`the plan ${input.plan} does not exist`, () => this.db.transaction(async (tx) => {
       const row = await tx.get<{ id: number }>(
         `INSERT INTO accounts (address, name, password_hash, plan, status, profile, idle_timeout_minutes, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
@@ -139,7 +152,7 @@ export class SqlStore implements Store {
       const accountId = Number(row!.id);
       await this.insertSpace(tx, { accountId }, input.collections);
       return accountId;
-    }));
+    })));
     return (await this.getAccount(id))!;
   }
 
@@ -158,13 +171,17 @@ export class SqlStore implements Store {
   }
 
   async updateAccount(id: number, patch: AccountPatch): Promise<Account> {
-    const current = await this.getAccount(id);
-    if (!current) throw new NotFound(`account ${id} does not exist`);
-    await this.db.run(
-      `UPDATE accounts SET name = $2, password_hash = $3, plan = $4, status = $5, profile = $6, idle_timeout_minutes = $7 WHERE id = $1`,
-      [id, patch.name ?? current.name, patch.passwordHash ?? current.passwordHash, patch.plan ?? current.plan,
-        patch.status ?? current.status, JSON.stringify({ ...current.profile, ...patch.profile }),
-        patch.idleTimeoutMinutes ?? current.idleTimeoutMinutes]);
+    await existing(`the plan ${patch.plan ?? ''} does not exist`, () => this.db.transaction(async (tx) => {
+      // locked before it is read, so that concurrent profile merges are not lost
+      await this.lockAccount(tx, id);
+      const row = await tx.get(`${ACCOUNT_SELECT} WHERE a.id = $1`, [id]);
+      const current = toAccount(row!);
+      await tx.run(
+        `UPDATE accounts SET name = $2, password_hash = $3, plan = $4, status = $5, profile = $6, idle_timeout_minutes = $7 WHERE id = $1`,
+        [id, patch.name ?? current.name, patch.passwordHash ?? current.passwordHash, patch.plan ?? current.plan,
+          patch.status ?? current.status, JSON.stringify({ ...current.profile, ...patch.profile }),
+          patch.idleTimeoutMinutes ?? current.idleTimeoutMinutes]);
+    }));
     return (await this.getAccount(id))!;
   }
 
@@ -176,9 +193,12 @@ export class SqlStore implements Store {
     await this.db.transaction(async (tx, afterCommit) => {
       const found = await tx.get('SELECT id FROM accounts WHERE id = $1', [id]);
       if (!found) throw new NotFound(`account ${id} does not exist`);
-      // its personal space, and the spaces of the groups it administers (deleted with it)
-      await trashBlobsOf(tx, `SELECT c.id FROM collections c JOIN spaces s ON s.id = c.space_id
-        WHERE s.account_id = $1 OR s.group_id IN (SELECT id FROM groups WHERE admin_id = $1)`, [id]);
+      // its personal space, and the spaces of the groups it administers (deleted with it);
+      // their collections are locked first, so that no copy out of them commits unseen
+      const scope = `SELECT c.id FROM collections c JOIN spaces s ON s.id = c.space_id
+        WHERE s.account_id = $1 OR s.group_id IN (SELECT id FROM groups WHERE admin_id = $1)`;
+      await tx.run(`UPDATE collections SET modseq = modseq WHERE id IN (${scope})`, [id]);
+      await trashBlobsOf(tx, scope, [id]);
       await tx.run('DELETE FROM accounts WHERE id = $1', [id]);
       afterCommit(this.freed);
     });
@@ -187,9 +207,9 @@ export class SqlStore implements Store {
   // ----- sessions
 
   async createSession(s: Session): Promise<void> {
-    await unique('the session id is taken', () => this.db.run(
+    await unique('the session id is taken', () => existing(`account ${s.accountId} does not exist`, () => this.db.run(
       'INSERT INTO sessions (id, account_id, created_at, last_seen_at, user_agent, client_address) VALUES ($1, $2, $3, $4, $5, $6)',
-      [s.id, s.accountId, s.createdAt, s.lastSeenAt, s.userAgent, s.clientAddress]));
+      [s.id, s.accountId, s.createdAt, s.lastSeenAt, s.userAgent, s.clientAddress])));
   }
 
   async getSession(id: string): Promise<Session | null> {
@@ -239,8 +259,8 @@ export class SqlStore implements Store {
 
   async createDomain(name: string, ownerId: number | null): Promise<Domain> {
     const lower = name.toLowerCase();
-    await unique(`the domain ${lower} already exists`, () => this.db.run(
-      'INSERT INTO domains (name, owner_id, created_at) VALUES ($1, $2, $3)', [lower, ownerId, Date.now()]));
+    await unique(`the domain ${lower} already exists`, () => existing(`account ${ownerId} does not exist`, () => this.db.run(
+      'INSERT INTO domains (name, owner_id, created_at) VALUES ($1, $2, $3)', [lower, ownerId, Date.now()])));
     return (await this.getDomain(lower))!;
   }
 
@@ -286,8 +306,8 @@ export class SqlStore implements Store {
       await this.checkGroupsLimit(tx, input.adminId, input.maxGroups);
       const now = Date.now();
       const row = await tx.get<{ id: number }>(
-        "INSERT INTO groups (name, admin_id, member_rights, created_at) VALUES ($1, $2, '', $3) RETURNING id",
-        [input.name, input.adminId, now]);
+        "INSERT INTO groups (name, name_key, admin_id, member_rights, created_at) VALUES ($1, $2, $3, '', $4) RETURNING id",
+        [input.name, groupKey(input.name), input.adminId, now]);
       const groupId = Number(row!.id);
       await tx.run("INSERT INTO memberships (group_id, account_id, rights, joined_at) VALUES ($1, $2, '', $3)", [groupId, input.adminId, now]);
       await this.insertSpace(tx, { groupId }, input.collections);
@@ -302,23 +322,25 @@ export class SqlStore implements Store {
   }
 
   async getGroupByName(name: string): Promise<Group | null> {
-    const row = await this.db.get(`${GROUP_SELECT} WHERE lower(g.name) = lower($1)`, [name]);
+    const row = await this.db.get(`${GROUP_SELECT} WHERE g.name_key = $1`, [groupKey(name)]);
     return row ? toGroup(row) : null;
   }
 
   async listGroups(): Promise<Group[]> {
-    return (await this.db.all(`${GROUP_SELECT} ORDER BY lower(g.name)`)).map(toGroup);
+    return (await this.db.all(`${GROUP_SELECT} ORDER BY g.name_key, g.id`)).map(toGroup);
   }
 
   async listGroupsOf(accountId: number): Promise<Group[]> {
     return (await this.db.all(
-      `${GROUP_SELECT} JOIN memberships m ON m.group_id = g.id WHERE m.account_id = $1 ORDER BY lower(g.name)`, [accountId])).map(toGroup);
+      `${GROUP_SELECT} JOIN memberships m ON m.group_id = g.id WHERE m.account_id = $1 ORDER BY g.name_key, g.id`, [accountId])).map(toGroup);
   }
 
   async deleteGroup(id: number): Promise<void> {
     await this.db.transaction(async (tx, afterCommit) => {
       await this.lockGroup(tx, id);
-      await trashBlobsOf(tx, 'SELECT c.id FROM collections c JOIN spaces s ON s.id = c.space_id WHERE s.group_id = $1', [id]);
+      const scope = 'SELECT c.id FROM collections c JOIN spaces s ON s.id = c.space_id WHERE s.group_id = $1';
+      await tx.run(`UPDATE collections SET modseq = modseq WHERE id IN (${scope})`, [id]);
+      await trashBlobsOf(tx, scope, [id]);
       await tx.run('DELETE FROM groups WHERE id = $1', [id]);
       afterCommit(this.freed);
     });
@@ -415,10 +437,10 @@ export class SqlStore implements Store {
     }
     const what = input.role ? `a ${input.tool} collection named ${input.name} or with the role ${input.role} already exists`
       : `a ${input.tool} collection named ${input.name} already exists there`;
-    const row = await unique(what, () => tx.get(
+    const row = await unique(what, () => existing(`space ${input.spaceId} does not exist`, () => tx.get(
       `INSERT INTO collections (space_id, tool, parent_id, name, role, props, uid_validity, uid_next, modseq, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, 0, 1, 1, $7) RETURNING id`,
-      [input.spaceId, input.tool, parentId, input.name, input.role ?? null, JSON.stringify(input.props ?? {}), Date.now()]));
+      [input.spaceId, input.tool, parentId, input.name, input.role ?? null, JSON.stringify(input.props ?? {}), Date.now()])));
     // ids are never reused, so the id is a UIDVALIDITY that no earlier collection of that name had
     const updated = await tx.get('UPDATE collections SET uid_validity = id WHERE id = $1 RETURNING *', [Number(row!.id)]);
     return toCollection(updated!);
@@ -495,6 +517,9 @@ export class SqlStore implements Store {
     await this.db.transaction(async (tx, afterCommit) => {
       const row = await tx.get<{ space_id: number; tool: Tool }>('SELECT space_id, tool FROM collections WHERE id = $1', [id]);
       if (!row) throw new NotFound(`collection ${id} does not exist`);
+      // lock the subtree first: a copy out of it either committed before (and is
+      // seen below) or waits and then finds its source gone
+      await tx.run(`${SUBTREE} UPDATE collections SET modseq = modseq WHERE id IN (SELECT id FROM subtree)`, [id]);
       const sum = await tx.get<{ n: number | null }>(
         `${SUBTREE} SELECT SUM(size) AS n FROM items WHERE collection_id IN (SELECT id FROM subtree)`, [id]);
       const bytes = Number(sum?.n ?? 0);
@@ -510,7 +535,7 @@ export class SqlStore implements Store {
 
   // ----- items
 
-  putItem(input: PutItem): Promise<Item> {
+  async putItem(input: PutItem): Promise<Item> {
     assertName(input.name);
     return putItem(this.db, input, this.freed);
   }
@@ -552,12 +577,12 @@ export class SqlStore implements Store {
     return deleteItem(this.db, id, this.freed);
   }
 
-  copyItem(input: CopyItem): Promise<Item> {
+  async copyItem(input: CopyItem): Promise<Item> {
     assertName(input.name);
     return copyItem(this.db, input, false, this.freed);
   }
 
-  moveItem(input: CopyItem): Promise<Item> {
+  async moveItem(input: CopyItem): Promise<Item> {
     assertName(input.name);
     return copyItem(this.db, input, true, this.freed);
   }
@@ -585,12 +610,21 @@ export class SqlStore implements Store {
   // ----- grants
 
   async putGrant(g: NewGrant): Promise<Grant> {
-    const row = await this.db.get(
-      `INSERT INTO grants (collection_id, item_id, group_id, rights, granted_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (collection_id, COALESCE(item_id, 0), group_id)
-       DO UPDATE SET rights = excluded.rights, granted_by = excluded.granted_by, created_at = excluded.created_at
-       RETURNING *`,
-      [g.collectionId, g.itemId ?? null, g.groupId, rightsText(g.rights), g.grantedBy, Date.now()]);
+    const itemId = g.itemId ?? null;
+    const row = await existing('the collection, group or account of the grant does not exist', () => this.db.transaction(async (tx) => {
+      if (itemId !== null) {
+        const item = await tx.get<{ collection_id: number }>('SELECT collection_id FROM items WHERE id = $1', [itemId]);
+        if (!item || Number(item.collection_id) !== g.collectionId) {
+          throw new NotFound(`item ${itemId} is not in collection ${g.collectionId}`);
+        }
+      }
+      return tx.get(
+        `INSERT INTO grants (collection_id, item_id, group_id, rights, granted_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (collection_id, COALESCE(item_id, 0), group_id)
+         DO UPDATE SET rights = excluded.rights, granted_by = excluded.granted_by, created_at = excluded.created_at
+         RETURNING *`,
+        [g.collectionId, itemId, g.groupId, rightsText(g.rights), g.grantedBy, Date.now()]);
+    }));
     return toGrant(row!);
   }
 

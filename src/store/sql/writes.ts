@@ -33,6 +33,20 @@ export async function bump(tx: SqlRunner, collectionId: number, takeUid: boolean
   };
 }
 
+/** Locks a collection's row until the commit without changing it (a copy's source). */
+export async function lockCollection(tx: SqlRunner, collectionId: number): Promise<void> {
+  const r = await tx.run('UPDATE collections SET modseq = modseq WHERE id = $1', [collectionId]);
+  if (r.changes === 0) throw new NotFound(`collection ${collectionId} does not exist`);
+}
+
+/** Takes the next uid of a collection the transaction has already locked. */
+export async function takeUid(tx: SqlRunner, collectionId: number): Promise<number> {
+  const row = await tx.get<{ uid_next: number }>(
+    'UPDATE collections SET uid_next = uid_next + 1 WHERE id = $1 RETURNING uid_next', [collectionId]);
+  if (!row) throw new NotFound(`collection ${collectionId} does not exist`);
+  return Number(row.uid_next) - 1;
+}
+
 /** Records the change; the log keeps only the latest change of each item (tombstones included). */
 export async function logChange(
   tx: SqlRunner, driver: SqlDriver, collectionId: number, modseq: number, uid: number, name: string | null, op: ChangeOp,

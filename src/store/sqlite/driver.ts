@@ -37,6 +37,14 @@ function translate(err: unknown): unknown {
   return err;
 }
 
+function safely(fn: () => void, what: string): void {
+  try {
+    fn();
+  } catch (err) {
+    process.emitWarning(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 function bind(params: readonly SqlValue[]): SQLInputValue[] {
   return params.map((v) => (typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v));
 }
@@ -107,8 +115,8 @@ export class SqliteDriver implements SqlDriver {
   transaction<T>(fn: (tx: SqlRunner, afterCommit: (cb: () => void) => void) => Promise<T>): Promise<T> {
     return this.lock.run(async () => {
       const callbacks: (() => void)[] = [];
-      this.pending = [];
       this.exec(() => this.db.exec('BEGIN IMMEDIATE'));
+      this.pending = [];
       let result: T;
       try {
         result = await fn(this.direct, (cb) => callbacks.push(cb));
@@ -120,8 +128,10 @@ export class SqliteDriver implements SqlDriver {
       }
       const announced = this.pending;
       this.pending = null;
-      for (const payload of announced) for (const l of this.listeners) l(payload);
-      for (const cb of callbacks) cb();
+      // the transaction has committed: nothing a listener or callback does may
+      // turn it into a failure for the caller
+      for (const payload of announced) for (const l of this.listeners) safely(() => l(payload), 'a change listener');
+      for (const cb of callbacks) safely(cb, 'an after-commit callback');
       return result;
     });
   }
