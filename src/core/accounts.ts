@@ -18,6 +18,14 @@ export function normaliseAddress(address: string): string {
   return lower;
 }
 
+/** A short text a person typed (a name, an organisation): no control characters, bounded. */
+export function checkText(field: string, value: string, max: number): string {
+  const v = value.trim();
+  if ([...v].length > max) throw new InvalidInput(field, `the ${field} is longer than ${max} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(v)) throw new InvalidInput(field, `the ${field} cannot contain control characters`);
+  return v;
+}
+
 export interface AccountsSettings {
   readonly password: PasswordPolicy;
   readonly defaultPlan: string;
@@ -61,8 +69,7 @@ export class Accounts {
     this.checkPassword(input.password);
     const plan = await this.plans.get(input.plan ?? this.settings.defaultPlan);
     if (await this.store.getAccountByAddress(address)) throw new Conflict(`the address ${address} is taken`);
-    const name = (input.name ?? '').trim() || address.split('@')[0]!;
-    if (name.length > 200) throw new InvalidInput('name', 'the name is longer than 200 characters');
+    const name = checkText('name', input.name ?? '', 200) || address.split('@')[0]!;
     const [firstName, ...rest] = name.split(/\s+/);
     return this.store.createAccount({
       address,
@@ -140,6 +147,8 @@ export class Accounts {
     if (patch.idleTimeoutMinutes !== undefined && !(Number.isInteger(patch.idleTimeoutMinutes) && patch.idleTimeoutMinutes >= 1 && patch.idleTimeoutMinutes <= 1440)) {
       throw new InvalidInput('idle-timeout', 'the idle timeout must be a whole number of minutes from 1 to 1440');
     }
+    if (patch.name !== undefined) checkText('name', patch.name, 200);
+    for (const [k, v] of Object.entries(patch.profile ?? {})) if (k !== 'photo' && v !== undefined) checkText(k, v, 200);
     return this.store.updateAccount(accountId, patch);
   }
 

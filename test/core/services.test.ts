@@ -58,6 +58,8 @@ for (const backend of BACKENDS) {
         expect(foreign.message).to.equal('the domain elsewhere.test is not hosted here; add it first (bureau domain add elsewhere.test)');
         expect(await rejection(t.core.accounts.create({ address: 'bob@example.test', password: PASSWORD, plan: 'gold' }))).to.be.instanceOf(NotFound);
         expect(await rejection(t.core.accounts.create({ address: 'not an address', password: PASSWORD }))).to.be.instanceOf(InvalidInput);
+        const nul = await rejection(t.core.accounts.create({ address: 'carl@example.test', password: PASSWORD, name: 'Carl\u0000' }));
+        expect(nul.message).to.equal('the name cannot contain control characters');
         expect((await t.core.accounts.list()).map((a) => a.address)).to.deep.equal(['ann@example.test']);
         await t.core.domains.add('elsewhere.test', 'ann@example.test');
         expect((await t.core.accounts.create({ address: 'bob@elsewhere.test', password: PASSWORD })).address).to.equal('bob@elsewhere.test');
