@@ -57,6 +57,8 @@ class TerminalReader {
 
   prompt(label: string): Promise<string> {
     const { stdin, stderr } = this;
+    // raw before the prompt shows, so that nothing typed after it is echoed
+    stdin.setRawMode(true);
     stderr.write(label);
     return new Promise((resolve, reject) => {
       let line = '';
@@ -98,7 +100,6 @@ class TerminalReader {
       };
       const onData = (chunk: Buffer | string): void => { consume(String(chunk)); };
       const onEnd = (): void => finish(() => reject(new Failure('standard input ended before a password was typed')));
-      stdin.setRawMode(true);
       stdin.setEncoding('utf8');
       const ahead = this.pending;
       this.pending = '';

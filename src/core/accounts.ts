@@ -125,17 +125,18 @@ export class Accounts {
     await this.store.touchAccount(accountId, Date.now());
   }
 
-  async setPassword(accountId: number, password: string): Promise<void> {
+  /** Sets a new password and ends every web session but `keepSessionId`: whoever knew the old one is out. */
+  async setPassword(accountId: number, password: string, keepSessionId?: string): Promise<void> {
     this.checkPassword(password);
     await this.store.updateAccount(accountId, { passwordHash: await hashPassword(password) });
+    await this.store.deleteSessions(accountId, keepSessionId);
   }
 
   /** Checks the current password, sets the new one, and ends every other web session. */
   async changePassword(accountId: number, current: string, next: string, keepSessionId?: string): Promise<void> {
     const account = await this.get(accountId);
     if (!(await verifyPassword(current, account.passwordHash))) throw new InvalidInput('current-password', 'the current password is wrong');
-    await this.setPassword(accountId, next);
-    await this.store.deleteSessions(accountId, keepSessionId);
+    await this.setPassword(accountId, next, keepSessionId);
   }
 
   async setPlan(accountId: number, planName: string): Promise<Account> {

@@ -1,7 +1,7 @@
 // Mail domains hosted here. The primary domain (BUREAU_DOMAIN) is always hosted;
 // others are added by the operator, each owned by an account (an organisation).
 import type { Domain, Store } from '../store/types.ts';
-import { InvalidInput, NotFound } from './errors.ts';
+import { Conflict, InvalidInput, NotFound } from './errors.ts';
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
@@ -21,6 +21,7 @@ export class Domains {
 
   async add(name: string, ownerAddress: string | null): Promise<Domain> {
     const domain = normaliseDomain(name);
+    if (domain === this.primary) throw new Conflict(`${domain} is the primary domain (BUREAU_DOMAIN); it is always hosted`);
     let ownerId: number | null = null;
     if (ownerAddress !== null) {
       const owner = await this.store.getAccountByAddress(ownerAddress);

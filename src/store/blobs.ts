@@ -17,6 +17,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:f
 import { join } from 'node:path';
 import type { BlobInfo, BlobStore } from './types.ts';
 import { QuotaExceeded } from './errors.ts';
+import { syncDir } from '../disk/durable.ts';
 
 const ID = /^[0-9a-f]{32}$/;
 
@@ -110,11 +111,3 @@ export class DiskBlobStore implements BlobStore {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}

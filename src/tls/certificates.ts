@@ -23,6 +23,7 @@ import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import forge from 'node-forge';
+import { syncDir } from '../disk/durable.ts';
 
 export class CertificateError extends Error {
   override name = 'CertificateError';
@@ -434,14 +435,6 @@ async function stage(file: PendingFile): Promise<string> {
   return tmp;
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * Stages every file first and renames them only once all are on disk, so a crash

@@ -16,10 +16,11 @@ function layerOf(root: string, file: string): string {
 
 /** What each layer may import (besides itself). */
 const ALLOWED: Record<string, readonly string[]> = {
-  store: [],
+  disk: [],
+  store: ['disk'],
   config: [],
   core: ['store'],
-  tls: [],
+  tls: ['disk'],
   web: ['core'],
   cli: ['core', 'config', 'boot', 'store'],
   server: ['core', 'config', 'tls', 'web', 'protocols', 'boot'],

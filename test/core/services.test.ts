@@ -90,6 +90,9 @@ for (const backend of BACKENDS) {
         expect((await t.core.store.listSessions(a.id)).map((s) => s.id)).to.deep.equal(['s2']);
         expect(await t.core.accounts.authenticate('ann@example.test', PASSWORD, 'web')).to.equal(null);
         expect(await t.core.accounts.authenticate('ann@example.test', 'another fine password', 'web')).to.not.equal(null);
+        // the operator's reset ends every session
+        await t.core.accounts.setPassword(a.id, 'a third fine password');
+        expect(await t.core.store.listSessions(a.id)).to.deep.equal([]);
       });
 
       it('destroys an account with everything of it, but not while it administers a group with members', async () => {
@@ -216,6 +219,7 @@ for (const backend of BACKENDS) {
         expect(await rejection(t.core.domains.add('example.org', null))).to.be.instanceOf(Conflict);
         expect(await rejection(t.core.domains.add('-bad-.org', null))).to.be.instanceOf(InvalidInput);
         expect(await rejection(t.core.domains.add('fine.org', 'nobody@example.test'))).to.be.instanceOf(NotFound);
+        expect((await rejection(t.core.domains.add('Example.Test', null))).message).to.equal('example.test is the primary domain (BUREAU_DOMAIN); it is always hosted');
         expect(await t.core.domains.isHosted('EXAMPLE.org')).to.equal(true);
         expect(await t.core.domains.isHosted('example.test')).to.equal(true, 'the primary domain is always hosted');
         expect((await t.core.domains.list()).map((x) => x.name)).to.deep.equal(['example.org']);

@@ -1,7 +1,6 @@
 // bureau domain add | list
 import { normaliseDomain } from '../../core/domains.ts';
 import { optionText, type Command, type Family } from '../command.ts';
-import { Failure } from '../errors.ts';
 import { accountNamed, addressesById } from '../lookup.ts';
 import { formatTime, table } from '../output.ts';
 
@@ -13,9 +12,6 @@ const add: Command = {
   args: ['DOMAIN'],
   async run({ core, args, options, io }) {
     const name = normaliseDomain(args[0]!);
-    if (name === core.settings.domain.toLowerCase()) {
-      throw new Failure(`${name} is the primary domain (BUREAU_DOMAIN) and is always hosted`);
-    }
     const ownerText = optionText(options, 'owner');
     const owner = ownerText === undefined ? null : await accountNamed(core, ownerText);
     const domain = await core.domains.add(name, owner === null ? null : owner.address);

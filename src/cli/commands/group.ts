@@ -97,7 +97,7 @@ const grant: Command = {
     const rights = parseMemberRights(args[args.length - 1]!);
     if (options.all === true) {
       await core.groups.grant(group.id, 'all', rights);
-      io.out(`every member of ${group.name} may now ${rightsText(['read', ...rights])}`);
+      io.out(`every member of ${group.name} may now ${rightsText(RIGHTS.filter((r) => r === 'read' || rights.includes(r)))}`);
       return;
     }
     const account = await accountNamed(core, args[1]!);
@@ -107,7 +107,8 @@ const grant: Command = {
     await core.groups.grant(group.id, account.id, rights);
     const after = await core.groups.get(group.id);
     const m = (await membershipOf(core, after, account.id))!;
-    const note = after.memberRights.length > 0 ? ` (every member may ${after.memberRights.join(',')})` : '';
+    const everyone = RIGHTS.filter((r) => after.memberRights.includes(r));
+    const note = everyone.length > 0 ? ` (every member may ${everyone.join(',')})` : '';
     io.out(`${account.address} may now ${rightsText(memberRights(after, m))} in ${group.name}${note}`);
   },
 };
@@ -162,7 +163,7 @@ const show: Command = {
     const admin = addresses.get(group.adminId) ?? `account ${group.adminId}`;
     const plan = await core.plans.of(await core.accounts.get(group.adminId));
     io.out(`${group.name}: admin ${admin}, ${members.length} of at most ${plan.maxGroupMembers} members, `
-      + `every member may ${rightsText(['read', ...group.memberRights])}`);
+      + `every member may ${rightsText(RIGHTS.filter((r) => r === 'read' || group.memberRights.includes(r)))}`);
     const rows = members.map((m) => m.accountId === group.adminId
       ? [addresses.get(m.accountId) ?? `account ${m.accountId}`, 'admin', 'all']
       : [addresses.get(m.accountId) ?? `account ${m.accountId}`, 'member', memberRights(group, m).join(',')]);
