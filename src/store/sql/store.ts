@@ -11,7 +11,7 @@ import {
 } from '../types.ts';
 import { ForeignKeyViolation, UniqueViolation, type SqlDriver, type SqlRunner } from './driver.ts';
 import { ITEM_COLUMNS, assertName, copyItem, deleteItem, putItem, updateItemMeta } from './items.ts';
-import { MIGRATIONS, render } from './migrations.ts';
+import { MIGRATIONS, render } from './migrations/index.ts';
 import {
   EMPTY_PROFILE, rightsText, toAccount, toCollection, toDomain, toGrant, toGroup, toItem, toMembership, toPlan,
   toSession, toSpace,
