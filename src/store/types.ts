@@ -171,6 +171,34 @@ export interface Item {
   readonly updatedAt: number;
 }
 
+/**
+ * What an item can be searched by (Store.searchItems), written in the same
+ * transaction as the item. Values are matched exactly as given: a caller that
+ * wants case-insensitive search stores and asks in lower case.
+ */
+export interface ItemIndex {
+  /** text values per field name, e.g. { subject: ['hello'], text: ['…'], 'ical-uid': ['abc@example.org'] } */
+  readonly fields?: Readonly<Record<string, readonly string[]>>;
+  /** half-open time ranges [start, end) in ms since the epoch, by kind; index an instant t as [t, t + 1) */
+  readonly ranges?: readonly { readonly kind: string; readonly start: number; readonly end: number }[];
+}
+
+/** A search over one collection's items, answered from the item index and the item rows. */
+export type ItemQuery =
+  | { readonly all: true }
+  | { readonly field: string; readonly equals: string }
+  /** a case-sensitive substring of any value of the field */
+  | { readonly field: string; readonly contains: string }
+  /** any range of the kind overlaps [start, end) */
+  | { readonly range: string; readonly overlaps: { readonly start: number; readonly end: number } }
+  | { readonly size: { readonly min?: number; readonly max?: number } }
+  /** inclusive uid intervals */
+  | { readonly uids: readonly (readonly [number, number])[] }
+  | { readonly modseqAbove: number }
+  | { readonly and: readonly ItemQuery[] }
+  | { readonly or: readonly ItemQuery[] }
+  | { readonly not: ItemQuery };
+
 export interface PutItem {
   readonly collectionId: number;
   /** when set and an item has that name, it is replaced (same uid, new etag) */
@@ -188,6 +216,8 @@ export interface PutItem {
   readonly ifMatch?: string;
   /** create only (If-None-Match: *) */
   readonly ifNoneMatch?: boolean;
+  /** what the item can be searched by; a replaced item's index is replaced */
+  readonly index?: ItemIndex;
 }
 
 export interface CopyItem {
@@ -336,7 +366,12 @@ export interface Store {
   /** items in uid order, from `afterUid` (exclusive), at most `limit` */
   listItems(collectionId: number, options?: { afterUid?: number; limit?: number }): Promise<Item[]>;
   readItemContent(item: Item): Promise<Uint8Array>;
-  updateItemMeta(id: number, meta: ItemMeta): Promise<Item>;
+  /** new meta (e.g. IMAP flags); `index` replaces the fields it names, and all ranges when it has some */
+  updateItemMeta(id: number, meta: ItemMeta, index?: ItemIndex): Promise<Item>;
+  /** uids of the collection's items that match, ascending */
+  searchItems(collectionId: number, query: ItemQuery): Promise<number[]>;
+  /** the index of an item, as written */
+  getItemIndex(id: number): Promise<ItemIndex>;
   deleteItem(id: number): Promise<void>;
   copyItem(input: CopyItem): Promise<Item>;
   /** copy then delete the source, in one transaction */

@@ -12,6 +12,7 @@ import { itemsConformance } from './conformance/items.ts';
 import { changesQuotaConformance } from './conformance/changes-quota.ts';
 import { grantsConformance } from './conformance/grants.ts';
 import { eventsBlobsConformance } from './conformance/events-blobs.ts';
+import { searchConformance } from './conformance/search.ts';
 
 export function storeConformance(backend: Backend): void {
   describe(`store conformance (${backend})`, function () {
@@ -24,5 +25,6 @@ export function storeConformance(backend: Backend): void {
     changesQuotaConformance(backend);
     grantsConformance(backend);
     eventsBlobsConformance(backend);
+    searchConformance(backend);
   });
 }

@@ -2,9 +2,10 @@
 // the steps in writes.ts.
 import { randomBytes } from 'node:crypto';
 import { Conflict, NotFound, PreconditionFailed } from '../errors.ts';
-import type { CopyItem, Item, ItemMeta, PutItem, QuotaBucket } from '../types.ts';
+import type { CopyItem, Item, ItemIndex, ItemMeta, PutItem, QuotaBucket } from '../types.ts';
 import type { SqlDriver, SqlRunner, SqlValue } from './driver.ts';
 import { toItem } from './rows.ts';
+import { readIndex, writeIndex } from './search.ts';
 import { bump, lockCollection, logChange, moveQuota, takeUid, trashIfUnreferenced } from './writes.ts';
 
 export const ITEM_COLUMNS = 'id, collection_id, uid, name, blob_id, size, etag, content_type, meta, modseq, created_at, updated_at';
@@ -64,6 +65,7 @@ export async function putItem(driver: SqlDriver, input: PutItem, onFreed: () => 
         [input.collectionId, uid, name, blobId, content, input.size, newEtag(), input.contentType, meta, b.modseq, now]);
       item = toItem(row!);
     }
+    if (current || input.index) await writeIndex(tx, item.id, input.collectionId, input.index ?? {}, 'all');
     await logChange(tx, driver, input.collectionId, b.modseq, item.uid, item.name, 'put');
     return item;
   });
@@ -83,11 +85,12 @@ async function lockedItem(tx: SqlRunner, id: number): Promise<{ item: Item; mods
   return { item, modseq: b.modseq, spaceId: b.spaceId, bucket: b.bucket };
 }
 
-export async function updateItemMeta(driver: SqlDriver, id: number, meta: ItemMeta): Promise<Item> {
+export async function updateItemMeta(driver: SqlDriver, id: number, meta: ItemMeta, index?: ItemIndex): Promise<Item> {
   return driver.transaction(async (tx) => {
     const { item, modseq } = await lockedItem(tx, id);
     const row = await tx.get(`UPDATE items SET meta = $2, modseq = $3 WHERE id = $1 RETURNING ${ITEM_COLUMNS}`,
       [id, JSON.stringify(meta), modseq]);
+    if (index) await writeIndex(tx, id, item.collectionId, index, 'named');
     await logChange(tx, driver, item.collectionId, modseq, item.uid, item.name, 'put');
     return toItem(row!);
   });
@@ -129,6 +132,8 @@ export async function copyItem(driver: SqlDriver, input: CopyItem, move: boolean
     const content = source.blobId === null
       ? ((await tx.get<{ content: Uint8Array }>('SELECT content FROM items WHERE id = $1', [source.id]))?.content ?? null)
       : null;
+    // read before a move removes the source (and its index rows with it)
+    const index = await readIndex(tx, source.id);
     if (move) {
       const sb = await bump(tx, source.collectionId, false);
       await removeLockedItem(tx, driver, source, sb.modseq, sb.spaceId, sb.bucket);
@@ -151,6 +156,7 @@ export async function copyItem(driver: SqlDriver, input: CopyItem, move: boolean
       [input.toCollectionId, uid, name, source.blobId, content, source.size, newEtag(), source.contentType,
         JSON.stringify(source.meta), modseq, now]);
     const item = toItem(row!);
+    await writeIndex(tx, item.id, input.toCollectionId, index, 'all');
     await logChange(tx, driver, input.toCollectionId, modseq, item.uid, item.name, 'put');
     afterCommit(onFreed);
     return item;

@@ -5,7 +5,7 @@ import { Conflict, LimitReached, NotFound } from '../errors.ts';
 import type { DiskBlobStore } from '../blobs.ts';
 import {
   TOOLS, type Account, type AccountPatch, type ChangeEvent, type Changes, type Collection, type CollectionPatch,
-  type CopyItem, type Domain, type Grant, type Group, type Item, type ItemMeta, type Membership, type NewAccount,
+  type CopyItem, type Domain, type ItemIndex, type ItemQuery, type Grant, type Group, type Item, type ItemMeta, type Membership, type NewAccount,
   type NewCollection, type NewCollectionInSpace, type NewGrant, type Plan, type PutItem, type QuotaBucket,
   type ReachableCollection, type Right, type Session, type Space, type Store, type Tool,
 } from '../types.ts';
@@ -16,6 +16,7 @@ import {
   EMPTY_PROFILE, rightsText, toAccount, toCollection, toDomain, toGrant, toGroup, toItem, toMembership, toPlan,
   toSession, toSpace,
 } from './rows.ts';
+import { compileSearch, readIndex } from './search.ts';
 import { SUBTREE, trashBlobsOf } from './writes.ts';
 
 const ACCOUNT_SELECT = 'SELECT a.*, s.id AS space_id FROM accounts a JOIN spaces s ON s.account_id = a.id';
@@ -569,8 +570,17 @@ export class SqlStore implements Store {
     return new Uint8Array(row.content);
   }
 
-  updateItemMeta(id: number, meta: ItemMeta): Promise<Item> {
-    return updateItemMeta(this.db, id, meta);
+  updateItemMeta(id: number, meta: ItemMeta, index?: ItemIndex): Promise<Item> {
+    return updateItemMeta(this.db, id, meta, index);
+  }
+
+  async searchItems(collectionId: number, query: ItemQuery): Promise<number[]> {
+    const { sql, params } = compileSearch(this.kind, collectionId, query);
+    return (await this.db.all<{ uid: number }>(sql, params)).map((r) => Number(r.uid));
+  }
+
+  getItemIndex(id: number): Promise<ItemIndex> {
+    return readIndex(this.db, id);
   }
 
   deleteItem(id: number): Promise<void> {

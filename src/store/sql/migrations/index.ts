@@ -3,6 +3,7 @@
 // recorded in schema_migrations; never edit one that has shipped: add the next
 // (a new file, and its line below).
 import { foundation } from './001-foundation.ts';
+import { itemIndex } from './002-item-index.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -27,4 +28,5 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   foundation,
+  itemIndex,
 ];
