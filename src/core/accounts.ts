@@ -1,6 +1,7 @@
 // Accounts: creation with the default collections, authentication (argon2id,
 // constant time, the same work whether the address exists or not), password
 // changes, plan changes, last activity, destruction.
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Account, Profile, Store } from '../store/types.ts';
 import { ACCOUNT_COLLECTIONS } from './defaults.ts';
 import type { Domains } from './domains.ts';
@@ -43,7 +44,14 @@ export interface NewAccountInput {
 /** Which door a login came through; recorded as activity. */
 export type Door = 'imap' | 'smtp' | 'dav' | 'web' | 'cli';
 
+/** Remembered verifications (authenticateRequest); the oldest goes first when full. */
+const VERIFIED_CACHE_SIZE = 10_000;
+const TOUCH_INTERVAL_MS = 60_000;
+
 export class Accounts {
+  private readonly verified = new Map<string, { accountId: number; passwordHash: string }>();
+  private readonly cacheKey = randomBytes(32);
+  private readonly touched = new Map<number, number>();
   private readonly store: Store;
   private readonly plans: Plans;
   private readonly domains: Domains;
@@ -120,9 +128,42 @@ export class Accounts {
     return account;
   }
 
-  /** Records use of the account by any door (the expiry of unused free accounts reads it). */
+  /**
+   * For doors that authenticate every request (HTTP Basic for DAV clients):
+   * a password verified once is remembered, keyed by an HMAC of the
+   * credentials under a key of this process, together with the hash it was
+   * verified against. The account is read again on every call, so a changed
+   * password, a disabled or a deleted account take effect at once.
+   */
+  async authenticateRequest(address: string, password: string, door: Door): Promise<Account | null> {
+    const key = createHmac('sha256', this.cacheKey).update(address.trim().toLowerCase()).update('\0').update(password).digest('base64');
+    const known = this.verified.get(key);
+    if (known) {
+      const account = await this.store.getAccount(known.accountId);
+      if (account && account.status === 'active' && account.passwordHash === known.passwordHash) {
+        await this.touch(account.id, door);
+        return account;
+      }
+      this.verified.delete(key);
+    }
+    const account = await this.authenticate(address, password, door);
+    if (account) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(key, { accountId: account.id, passwordHash: account.passwordHash });
+    }
+    return account;
+  }
+
+  /**
+   * Records use of the account by any door (the expiry of unused free
+   * accounts reads it); at most one write per account every few minutes.
+   */
   async touch(accountId: number, _door: Door): Promise<void> {
-    await this.store.touchAccount(accountId, Date.now());
+    const now = Date.now();
+    const last = this.touched.get(accountId) ?? 0;
+    if (now - last < TOUCH_INTERVAL_MS) return;
+    this.touched.set(accountId, now);
+    await this.store.touchAccount(accountId, now);
   }
 
   /** Sets a new password and ends every web session but `keepSessionId`: whoever knew the old one is out. */

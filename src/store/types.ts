@@ -385,6 +385,8 @@ export interface Store {
   getGrant(id: number): Promise<Grant | null>;
   /** grants on those collections as wholes, and (when itemIds is given) on those items */
   listGrants(collectionIds: readonly number[], itemIds?: readonly number[]): Promise<Grant[]>;
+  /** grants on single items of the collection (one query for a whole listing) */
+  listItemGrants(collectionId: number): Promise<Grant[]>;
   /** every grant given by the account (what I share) */
   listGrantsBy(accountId: number): Promise<Grant[]>;
 
@@ -399,6 +401,33 @@ export interface Store {
 
   /** removes blob files no item references, written more than `olderThanMs` ago */
   collectGarbage(olderThanMs?: number): Promise<{ removed: number }>;
+
+  // ----- dav
+  createLock(lock: DavLock): Promise<void>;
+  getLock(token: string): Promise<DavLock | null>;
+  /** live locks anchored on any of the collections (expired ones are removed first) */
+  listLocks(anchorIds: readonly number[]): Promise<DavLock[]>;
+  refreshLock(token: string, timeoutSeconds: number, expiresAt: number): Promise<DavLock>;
+  deleteLock(token: string): Promise<void>;
+  /** removes the locks on one name in a collection (the resource there was deleted or moved away) */
+  deleteLocksAt(anchorId: number, name: string): Promise<void>;
+}
+
+/** A WebDAV lock, anchored on a collection (name '') or on a name inside it. */
+export interface DavLock {
+  readonly token: string;
+  readonly anchorId: number;
+  readonly name: string;
+  readonly depth: '0' | 'infinity';
+  readonly scope: 'exclusive' | 'shared';
+  /** the owner element as the client sent it (XML) */
+  readonly owner: string;
+  readonly accountId: number;
+  /** the URL path the lock was taken on (lockroot) */
+  readonly root: string;
+  readonly timeoutSeconds: number;
+  readonly expiresAt: number;
+  readonly createdAt: number;
 }
 
 export interface BlobInfo {

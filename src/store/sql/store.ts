@@ -5,7 +5,7 @@ import { Conflict, LimitReached, NotFound } from '../errors.ts';
 import type { DiskBlobStore } from '../blobs.ts';
 import {
   TOOLS, type Account, type AccountPatch, type ChangeEvent, type Changes, type Collection, type CollectionPatch,
-  type CopyItem, type Domain, type ItemIndex, type ItemQuery, type Grant, type Group, type Item, type ItemMeta, type Membership, type NewAccount,
+  type CopyItem, type DavLock, type Domain, type ItemIndex, type ItemQuery, type Grant, type Group, type Item, type ItemMeta, type Membership, type NewAccount,
   type NewCollection, type NewCollectionInSpace, type NewGrant, type Plan, type PutItem, type QuotaBucket,
   type ReachableCollection, type Right, type Session, type Space, type Store, type Tool,
 } from '../types.ts';
@@ -16,6 +16,7 @@ import {
   EMPTY_PROFILE, rightsText, toAccount, toCollection, toDomain, toGrant, toGroup, toItem, toMembership, toPlan,
   toSession, toSpace,
 } from './rows.ts';
+import { SqlLocks } from './locks.ts';
 import { compileSearch, readIndex } from './search.ts';
 import { SUBTREE, trashBlobsOf } from './writes.ts';
 
@@ -49,10 +50,12 @@ export class SqlStore implements Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly blobs: DiskBlobStore;
   private readonly db: SqlDriver;
+  private readonly locks: SqlLocks;
   private emptying: Promise<void> | null = null;
 
   constructor(db: SqlDriver, blobs: DiskBlobStore) {
     this.db = db;
+    this.locks = new SqlLocks(db);
     this.kind = db.kind;
     this.blobs = blobs;
   }
@@ -598,16 +601,19 @@ export class SqlStore implements Store {
   }
 
   async changesSince(collectionId: number, modseq: number): Promise<Changes> {
-    return this.db.transaction(async (tx) => {
-      const c = await tx.get<{ modseq: number }>('SELECT modseq FROM collections WHERE id = $1', [collectionId]);
-      if (!c) throw new NotFound(`collection ${collectionId} does not exist`);
-      const rows = await tx.all<{ modseq: number; uid: number; name: string | null; op: 'put' | 'delete' }>(
-        'SELECT modseq, uid, name, op FROM changes WHERE collection_id = $1 AND modseq > $2 ORDER BY modseq', [collectionId, modseq]);
-      return {
-        modseq: Number(c.modseq),
-        changes: rows.map((r) => ({ modseq: Number(r.modseq), uid: Number(r.uid), name: r.name, op: r.op })),
-      };
-    });
+    // no transaction (a read must not take SQLite's write lock): the counter is
+    // read first and the log up to it, so a write committing in between is
+    // reported next time rather than skipped
+    const c = await this.db.get<{ modseq: number }>('SELECT modseq FROM collections WHERE id = $1', [collectionId]);
+    if (!c) throw new NotFound(`collection ${collectionId} does not exist`);
+    const now = Number(c.modseq);
+    const rows = await this.db.all<{ modseq: number; uid: number; name: string | null; op: 'put' | 'delete' }>(
+      'SELECT modseq, uid, name, op FROM changes WHERE collection_id = $1 AND modseq > $2 AND modseq <= $3 ORDER BY modseq',
+      [collectionId, modseq, now]);
+    return {
+      modseq: now,
+      changes: rows.map((r) => ({ modseq: Number(r.modseq), uid: Number(r.uid), name: r.name, op: r.op })),
+    };
   }
 
   onChange(listener: (event: ChangeEvent) => void): () => void {
@@ -651,11 +657,20 @@ export class SqlStore implements Store {
   async listGrants(collectionIds: readonly number[], itemIds: readonly number[] = []): Promise<Grant[]> {
     if (collectionIds.length === 0 && itemIds.length === 0) return [];
     const params = [...collectionIds, ...itemIds];
-    const cMarks = collectionIds.map((_, i) => `$${i + 1}`).join(', ') || 'NULL';
-    const iMarks = itemIds.map((_, i) => `$${collectionIds.length + i + 1}`).join(', ') || 'NULL';
-    const rows = await this.db.all(
-      `SELECT * FROM grants WHERE (item_id IS NULL AND collection_id IN (${cMarks})) OR item_id IN (${iMarks}) ORDER BY id`, params);
+    const parts: string[] = [];
+    // two indexed lookups joined, rather than one OR that scans the table
+    if (collectionIds.length > 0) {
+      parts.push(`SELECT * FROM grants WHERE item_id IS NULL AND collection_id IN (${collectionIds.map((_, i) => `$${i + 1}`).join(', ')})`);
+    }
+    if (itemIds.length > 0) {
+      parts.push(`SELECT * FROM grants WHERE item_id IN (${itemIds.map((_, i) => `$${collectionIds.length + i + 1}`).join(', ')})`);
+    }
+    const rows = await this.db.all(`${parts.join(' UNION ALL ')} ORDER BY id`, params);
     return rows.map(toGrant);
+  }
+
+  async listItemGrants(collectionId: number): Promise<Grant[]> {
+    return (await this.db.all('SELECT * FROM grants WHERE collection_id = $1 AND item_id IS NOT NULL ORDER BY id', [collectionId])).map(toGrant);
   }
 
   async listGrantsBy(accountId: number): Promise<Grant[]> {
@@ -699,5 +714,31 @@ export class SqlStore implements Store {
     const out = Object.fromEntries(TOOLS.map((t) => [t, 0])) as Record<Tool, number>;
     for (const r of rows) out[r.tool] = Number(r.n);
     return out;
+  }
+
+  // ----- dav
+
+  createLock(lock: DavLock): Promise<void> {
+    return this.locks.create(lock);
+  }
+
+  getLock(token: string): Promise<DavLock | null> {
+    return this.locks.get(token);
+  }
+
+  listLocks(anchorIds: readonly number[]): Promise<DavLock[]> {
+    return this.locks.list(anchorIds);
+  }
+
+  refreshLock(token: string, timeoutSeconds: number, expiresAt: number): Promise<DavLock> {
+    return this.locks.refresh(token, timeoutSeconds, expiresAt);
+  }
+
+  deleteLock(token: string): Promise<void> {
+    return this.locks.delete(token);
+  }
+
+  deleteLocksAt(anchorId: number, name: string): Promise<void> {
+    return this.locks.deleteAt(anchorId, name);
   }
 }

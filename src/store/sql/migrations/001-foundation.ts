@@ -114,6 +114,7 @@ CREATE TABLE grants (
 );
 CREATE UNIQUE INDEX grants_target ON grants (collection_id, COALESCE(item_id, 0), group_id);
 CREATE INDEX grants_group ON grants (group_id);
+CREATE INDEX grants_item ON grants (item_id) WHERE item_id IS NOT NULL;
 CREATE INDEX grants_by ON grants (granted_by);
 CREATE TABLE sessions (
   id TEXT PRIMARY KEY,

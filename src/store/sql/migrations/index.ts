@@ -4,6 +4,7 @@
 // (a new file, and its line below).
 import { foundation } from './001-foundation.ts';
 import { itemIndex } from './002-item-index.ts';
+import { davLocks } from './004-dav-locks.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -29,4 +30,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   foundation,
   itemIndex,
+  davLocks,
 ];
