@@ -9,6 +9,7 @@ export function coreSettings(config: Config): CoreSettings {
     domain: config.domain,
     defaultPlan: config.defaultPlan,
     password: config.password,
+    files: config.files,
     plans: Object.entries(config.plans).map(([name, p]) => ({
       name,
       mailBytes: p.mail_bytes,

@@ -208,6 +208,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     defaultPlan: str('default_plan'),
     plans,
     shutdownGraceSeconds: num('shutdown_grace_seconds'),
+    dav: { depthInfinity: str('dav_depth_infinity') === 'on' },
+    files: { macosMetadata: str('files_macos_metadata') as 'keep' | 'refuse' },
   };
   return deepFreeze(config);
 }

@@ -63,6 +63,10 @@ export const SETTINGS = [
     default: 1024, help: 'longest password accepted, in characters' },
   { key: 'default_plan', env: 'BUREAU_DEFAULT_PLAN', type: { kind: 'string' }, default: 'free',
     help: 'plan given to new accounts; must be one of `plans`' },
+  { key: 'dav_depth_infinity', env: 'BUREAU_DAV_DEPTH_INFINITY', type: { kind: 'enum', values: ['on', 'off'] }, default: 'off',
+    help: 'whether a WebDAV PROPFIND may ask for a whole tree at once (Depth: infinity)' },
+  { key: 'files_macos_metadata', env: 'BUREAU_FILES_MACOS_METADATA', type: { kind: 'enum', values: ['keep', 'refuse'] }, default: 'keep',
+    help: "macOS Finder's ._* and .DS_Store files on the drive: kept like any file, or refused" },
   { key: 'shutdown_grace_seconds', env: 'BUREAU_SHUTDOWN_GRACE_SECONDS', type: { kind: 'integer', min: 0, max: 600 },
     default: 10, help: 'how long a stopping server lets open connections finish before closing them' },
 ] as const satisfies readonly SettingSpec[];
@@ -103,4 +107,6 @@ export interface Config {
   readonly defaultPlan: string;
   readonly plans: Readonly<Record<string, PlanSettings>>;
   readonly shutdownGraceSeconds: number;
+  readonly dav: { readonly depthInfinity: boolean };
+  readonly files: { readonly macosMetadata: 'keep' | 'refuse' };
 }

@@ -4,6 +4,7 @@ import type { Plan, Store } from '../store/types.ts';
 import { Access } from './access.ts';
 import { Accounts } from './accounts.ts';
 import { Domains } from './domains.ts';
+import { Files, type FilesSettings } from './files/files.ts';
 import { Groups } from './groups.ts';
 import type { PasswordPolicy } from './passwords.ts';
 import { Plans } from './plans.ts';
@@ -16,6 +17,7 @@ export interface CoreSettings {
   readonly defaultPlan: string;
   readonly plans: readonly Plan[];
   readonly password: PasswordPolicy;
+  readonly files: FilesSettings;
 }
 
 export interface Core {
@@ -28,6 +30,7 @@ export interface Core {
   readonly quota: Quota;
   readonly access: Access;
   readonly sharing: Sharing;
+  readonly files: Files;
 }
 
 export async function createCore(store: Store, settings: CoreSettings): Promise<Core> {
@@ -35,6 +38,7 @@ export async function createCore(store: Store, settings: CoreSettings): Promise<
   await plans.sync(settings.plans);
   const domains = new Domains(store, settings.domain);
   const accounts = new Accounts(store, plans, domains, { password: settings.password, defaultPlan: settings.defaultPlan });
+  const quota = new Quota(store, plans);
   return {
     store,
     settings,
@@ -42,8 +46,9 @@ export async function createCore(store: Store, settings: CoreSettings): Promise<
     plans,
     domains,
     groups: new Groups(store, plans, accounts),
-    quota: new Quota(store, plans),
+    quota,
     access: new Access(store),
     sharing: new Sharing(store),
+    files: new Files(store, quota, settings.files),
   };
 }

@@ -8,6 +8,7 @@ export const TEST_SETTINGS: CoreSettings = {
   domain: 'example.test',
   defaultPlan: 'small',
   password: { minLength: 10, maxLength: 1024 },
+  files: { macosMetadata: 'keep' },
   plans: [
     { name: 'small', mailBytes: 10_000, filesBytes: 5_000, maxGroups: 2, maxGroupMembers: 3, features: [], paid: false },
     { name: 'big', mailBytes: 1_000_000, filesBytes: 50_000, maxGroups: 5, maxGroupMembers: 10, features: ['clients'], paid: true },

@@ -1,0 +1,251 @@
+// The drive an account sees: one tree whose top folders are the spaces it
+// reaches (OPERATOR.md): Documents/, Drop box/, Drop boxes/ADDRESS/,
+// Groups/GROUP/, Shared with me/ADDRESS/. Resolving a path loads the account's
+// principal once and asks core/acl for each collection or item on the way, so
+// a door (WebDAV, the web site) gets entries that already carry the rights the
+// account holds, and nothing it may not see.
+import type { Account, Collection, Grant, Group, Item, Right, Store } from '../../store/types.ts';
+import { authorize, rightsOn, type GrantRef, type Principal, type Resource } from '../acl.ts';
+import { collectionResource, itemResource, loadPrincipal } from '../access.ts';
+import { NotFound } from '../errors.ts';
+
+export const TOP = {
+  documents: 'Documents',
+  dropbox: 'Drop box',
+  dropboxes: 'Drop boxes',
+  groups: 'Groups',
+  shared: 'Shared with me',
+} as const;
+
+export type VirtualList = 'root' | 'dropboxes' | 'groups' | 'shared' | 'shared-owner';
+
+export type DriveEntry =
+  /** a folder Bureau makes up from what the account reaches; it has no content of its own */
+  | { readonly kind: 'virtual'; readonly list: VirtualList; readonly ownerId?: number; readonly name: string }
+  | { readonly kind: 'collection'; readonly collection: Collection; readonly rights: readonly Right[]; readonly name: string; readonly resource: Resource }
+  | { readonly kind: 'item'; readonly item: Item; readonly collection: Collection; readonly rights: readonly Right[]; readonly name: string; readonly resource: Resource }
+  /** nothing at this name yet, inside a collection (for PUT, MKCOL, LOCK of an unmapped URL) */
+  | { readonly kind: 'missing'; readonly parent: Extract<DriveEntry, { kind: 'collection' }>; readonly name: string };
+
+export type CollectionEntry = Extract<DriveEntry, { kind: 'collection' }>;
+export type ItemEntry = Extract<DriveEntry, { kind: 'item' }>;
+
+/** One account's view of the drive, for one request: the principal is loaded once. */
+export class DriveView {
+  readonly account: Account;
+  readonly principal: Principal;
+  private readonly store: Store;
+
+  private constructor(store: Store, account: Account, principal: Principal) {
+    this.store = store;
+    this.account = account;
+    this.principal = principal;
+  }
+
+  static async open(store: Store, account: Account): Promise<DriveView> {
+    return new DriveView(store, account, await loadPrincipal(store, account.id));
+  }
+
+  can(right: Right, entry: DriveEntry): boolean {
+    if (entry.kind === 'collection' || entry.kind === 'item') return authorize(this.principal, right, entry.resource).allow;
+    return false;
+  }
+
+  async collectionEntry(collection: Collection, name = collection.name): Promise<CollectionEntry> {
+    const resource = await collectionResource(this.store, collection);
+    return { kind: 'collection', collection, name, resource, rights: rightsOn(this.principal, resource) };
+  }
+
+  async itemEntry(item: Item, collection: Collection, name = item.name ?? String(item.uid)): Promise<ItemEntry> {
+    const resource = await itemResource(this.store, item);
+    return { kind: 'item', item, collection, name, resource, rights: rightsOn(this.principal, resource) };
+  }
+
+  private async ownRole(role: string): Promise<Collection> {
+    const c = await this.store.findCollectionByRole(this.account.spaceId, 'files', role);
+    if (!c) throw new NotFound(`the account has no ${role} folder`);
+    return c;
+  }
+
+  /** Co-members by address, for Drop boxes/. */
+  async coMembers(): Promise<Account[]> {
+    const out: Account[] = [];
+    for (const id of this.principal.coMembers) {
+      const a = await this.store.getAccount(id);
+      if (a && a.status === 'active') out.push(a);
+    }
+    return out.sort((a, b) => a.address.localeCompare(b.address));
+  }
+
+  async groups(): Promise<Group[]> {
+    return this.store.listGroupsOf(this.account.id);
+  }
+
+  /** What others shared with the account's groups, by owner: the collections and items it may read. */
+  async sharedByOwner(): Promise<Map<number, { collections: Collection[]; items: { item: Item; collection: Collection }[] }>> {
+    const out = new Map<number, { collections: Collection[]; items: { item: Item; collection: Collection }[] }>();
+    const reach = await this.store.listReachableCollections(this.account.id, 'files');
+    for (const r of reach) {
+      if (r.space.owner.kind !== 'account' || r.space.owner.accountId === this.account.id) continue;
+      const mine = r.grants.filter((g: Grant) => this.principal.groups.has(g.groupId) && g.rights.length > 0);
+      if (mine.length === 0) continue;
+      const owner = r.space.owner.accountId;
+      const slot = out.get(owner) ?? { collections: [], items: [] };
+      if (mine.some((g) => g.itemId === null)) slot.collections.push(r.collection);
+      for (const g of mine) {
+        if (g.itemId === null) continue;
+        const item = await this.store.getItem(g.itemId);
+        if (item && !slot.items.some((x) => x.item.id === item.id)) slot.items.push({ item, collection: r.collection });
+      }
+      out.set(owner, slot);
+    }
+    return out;
+  }
+
+  /**
+   * The entries of `Shared with me/ADDRESS/`: shared folders and files by
+   * name; a folder shared inside another shared folder is reached through it,
+   * not listed again. Names that would collide get the id appended.
+   */
+  async sharedEntries(ownerId: number): Promise<DriveEntry[]> {
+    const slot = (await this.sharedByOwner()).get(ownerId);
+    if (!slot) return [];
+    const entries: DriveEntry[] = [];
+    const ids = new Set(slot.collections.map((c) => c.id));
+    const taken = new Set<string>();
+    const unique = (name: string, id: number): string => {
+      const n = taken.has(name) ? `${name} (${id})` : name;
+      taken.add(n);
+      return n;
+    };
+    for (const c of slot.collections) {
+      const path = await this.store.getCollectionPath(c.id);
+      if (path.slice(0, -1).some((a) => ids.has(a.id))) continue;
+      const e = await this.collectionEntry(c, unique(c.name, c.id));
+      if (e.rights.includes('read')) entries.push(e);
+    }
+    for (const { item, collection } of slot.items) {
+      if (ids.has(collection.id)) continue;
+      const e = await this.itemEntry(item, collection, unique(item.name ?? String(item.uid), item.id));
+      if (e.rights.includes('read')) entries.push(e);
+    }
+    return entries;
+  }
+
+  /** Resolves path segments (already decoded) under the drive's top. */
+  async resolve(segments: readonly string[]): Promise<DriveEntry> {
+    const [top, ...rest] = segments;
+    if (top === undefined) return { kind: 'virtual', list: 'root', name: '' };
+    switch (top) {
+      case TOP.documents:
+        return this.walk(await this.collectionEntry(await this.ownRole('documents'), TOP.documents), rest);
+      case TOP.dropbox:
+        return this.walk(await this.collectionEntry(await this.ownRole('dropbox'), TOP.dropbox), rest);
+      case TOP.dropboxes: {
+        const [address, ...more] = rest;
+        if (address === undefined) return { kind: 'virtual', list: 'dropboxes', name: TOP.dropboxes };
+        const other = (await this.coMembers()).find((a) => a.address === address.toLowerCase());
+        if (!other) throw new NotFound(`${address} is not a co-member`);
+        const box = await this.store.findCollectionByRole(other.spaceId, 'files', 'dropbox');
+        if (!box) throw new NotFound(`${address} has no drop box`);
+        return this.walk(await this.collectionEntry(box, other.address), more);
+      }
+      case TOP.groups: {
+        const [name, ...more] = rest;
+        if (name === undefined) return { kind: 'virtual', list: 'groups', name: TOP.groups };
+        const group = (await this.groups()).find((g) => g.name === name);
+        if (!group) throw new NotFound(`the account is in no group named ${name}`);
+        const docs = await this.store.findCollectionByRole(group.spaceId, 'files', 'documents');
+        if (!docs) throw new NotFound(`the group ${name} has no documents folder`);
+        return this.walk(await this.collectionEntry(docs, group.name), more);
+      }
+      case TOP.shared: {
+        const [address, name, ...more] = rest;
+        if (address === undefined) return { kind: 'virtual', list: 'shared', name: TOP.shared };
+        const owner = await this.store.getAccountByAddress(address);
+        if (!owner || owner.id === this.account.id) throw new NotFound(`nothing is shared by ${address}`);
+        if (name === undefined) {
+          if (!(await this.sharedByOwner()).has(owner.id)) throw new NotFound(`nothing is shared by ${address}`);
+          return { kind: 'virtual', list: 'shared-owner', ownerId: owner.id, name: owner.address };
+        }
+        const entry = (await this.sharedEntries(owner.id)).find((e) => e.name === name);
+        if (!entry) throw new NotFound(`${address} shares nothing named ${name}`);
+        if (entry.kind === 'item') {
+          if (more.length > 0) throw new NotFound(`${name} is a file`);
+          return entry;
+        }
+        return this.walk(entry as CollectionEntry, more);
+      }
+      default:
+        throw new NotFound(`there is no folder ${top} at the top of the drive`);
+    }
+  }
+
+  /** Walks down from a collection: sub-folders are collections, files are items. */
+  private async walk(start: CollectionEntry, rest: readonly string[]): Promise<DriveEntry> {
+    let current = start;
+    for (let i = 0; i < rest.length; i++) {
+      const name = rest[i]!;
+      const last = i === rest.length - 1;
+      const sub = await this.store.findCollection(current.collection.spaceId, 'files', current.collection.id, name);
+      if (sub) {
+        current = await this.collectionEntry(sub);
+        continue;
+      }
+      const item = await this.store.getItemByName(current.collection.id, name);
+      if (item && last) return this.itemEntry(item, current.collection);
+      if (last) return { kind: 'missing', parent: current, name };
+      throw new NotFound(`there is no folder ${name}`);
+    }
+    return current;
+  }
+
+  /** The entries inside a folder, each with its rights; what may not be seen is left out. */
+  async children(entry: DriveEntry): Promise<DriveEntry[]> {
+    if (entry.kind === 'virtual') {
+      switch (entry.list) {
+        case 'root':
+          return [
+            { kind: 'virtual', list: 'root', name: TOP.documents },
+            { kind: 'virtual', list: 'root', name: TOP.dropbox },
+            { kind: 'virtual', list: 'dropboxes', name: TOP.dropboxes },
+            { kind: 'virtual', list: 'groups', name: TOP.groups },
+            { kind: 'virtual', list: 'shared', name: TOP.shared },
+          ].map((e) => e as DriveEntry);
+        case 'dropboxes':
+          return (await this.coMembers()).map((a) => ({ kind: 'virtual', list: 'dropboxes', name: a.address }) as DriveEntry);
+        case 'groups':
+          return (await this.groups()).map((g) => ({ kind: 'virtual', list: 'groups', name: g.name }) as DriveEntry);
+        case 'shared': {
+          const out: DriveEntry[] = [];
+          for (const ownerId of (await this.sharedByOwner()).keys()) {
+            const a = await this.store.getAccount(ownerId);
+            if (a) out.push({ kind: 'virtual', list: 'shared-owner', ownerId, name: a.address });
+          }
+          return out;
+        }
+        case 'shared-owner':
+          return this.sharedEntries(entry.ownerId!);
+      }
+    }
+    if (entry.kind !== 'collection' || !entry.rights.includes('read')) return [];
+    const out: DriveEntry[] = [];
+    for (const c of await this.store.listCollections(entry.collection.spaceId, 'files', entry.collection.id)) {
+      out.push(await this.collectionEntry(c));
+    }
+    // one query for every item grant of the folder; each item's rights are then decided in memory
+    const itemGrants = new Map<number, GrantRef[]>();
+    for (const g of await this.store.listItemGrants(entry.collection.id)) {
+      itemGrants.set(g.itemId!, [...(itemGrants.get(g.itemId!) ?? []), { groupId: g.groupId, rights: g.rights }]);
+    }
+    const base = entry.resource as Extract<Resource, { kind: 'collection' }>;
+    for (const item of await this.store.listItems(entry.collection.id)) {
+      const resource: Resource = {
+        kind: 'item', space: base.space, collection: base.collection, itemId: item.id,
+        grants: [...base.grants, ...(itemGrants.get(item.id) ?? [])],
+      };
+      out.push({ kind: 'item', item, collection: entry.collection, name: item.name ?? String(item.uid), resource, rights: rightsOn(this.principal, resource) });
+    }
+    return out;
+  }
+}

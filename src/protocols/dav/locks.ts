@@ -1,0 +1,140 @@
+// Write locks (RFC 4918 sections 6, 7, 9.10, 9.11): which locks bear on a
+// resource, whether a request submitted their tokens, and whether its If
+// header holds. Locks live in the store, so every process sees them.
+import { randomUUID } from 'node:crypto';
+import type { DavLock, Store } from '../../store/types.ts';
+import type { DavContext } from './context.ts';
+import { DavError } from './errors.ts';
+import { parseIf, submittedTokens, type IfList } from './if-header.ts';
+import type { DavNode } from './node.ts';
+import { DAV, esc } from './xml.ts';
+
+export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+export const DEFAULT_TIMEOUT_SECONDS = 3600;
+
+export function newToken(): string {
+  return `opaquelocktoken:${randomUUID()}`;
+}
+
+/** The collection ids from the top of the node's space down to its container (or itself, for a collection). */
+async function chainOf(store: Store, node: DavNode): Promise<number[]> {
+  if (!node.anchor) return [];
+  const path = await store.getCollectionPath(node.anchor.anchorId);
+  return path.map((c) => c.id);
+}
+
+/**
+ * Locks that cover the node: its own, and depth-infinity locks on the
+ * collections above it. With `membership`, depth-0 locks on its container
+ * count too (adding or removing a member changes the container).
+ */
+export async function locksOn(store: Store, node: DavNode, membership = false): Promise<DavLock[]> {
+  if (!node.anchor) return [];
+  const chain = await chainOf(store, node);
+  const locks = await store.listLocks(chain);
+  const own = node.anchor;
+  return locks.filter((l) => {
+    if (l.anchorId === own.anchorId && l.name === own.name) return true;
+    if (l.name !== '') return false;
+    if (node.collection && l.anchorId === own.anchorId) return true;
+    if (l.depth === 'infinity') return true;
+    return membership && l.anchorId === node.container;
+  });
+}
+
+/** Locks on anything inside a collection node (for DELETE, MOVE, and depth-infinity LOCK). */
+export async function locksBelow(store: Store, node: DavNode): Promise<DavLock[]> {
+  if (!node.collection || node.entry.kind !== 'collection') return [];
+  const ids: number[] = [];
+  const walk = async (id: number): Promise<void> => {
+    ids.push(id);
+    for (const c of await store.listCollections(node.entry.kind === 'collection' ? node.entry.collection.spaceId : 0, 'files', id)) await walk(c.id);
+  };
+  await walk(node.entry.collection.id);
+  return store.listLocks(ids);
+}
+
+export interface LockCheck {
+  readonly lists: IfList[];
+  readonly tokens: Set<string>;
+}
+
+export function ifOf(ctx: DavContext): LockCheck {
+  const lists = parseIf(ctx.req.headers.if as string | undefined);
+  return { lists, tokens: submittedTokens(lists) };
+}
+
+/**
+ * Refuses (423, lock-token-submitted) when a lock covering the node was not
+ * submitted by the account that holds it.
+ */
+export function requireTokens(ctx: DavContext, check: LockCheck, locks: readonly DavLock[]): void {
+  const missing = locks.filter((l) => !(check.tokens.has(l.token) && l.accountId === ctx.account.id));
+  if (missing.length > 0) {
+    const hrefs = [...new Set(missing.map((l) => l.root))].map((h) => `<D:href>${esc(h)}</D:href>`).join('');
+    throw new DavError(423, 'the resource is locked, and the request did not submit the lock token', { ns: DAV, name: 'lock-token-submitted', inner: hrefs });
+  }
+}
+
+/** The etag a condition compares with: quoted, as sent in ETag headers. */
+export function etagOf(node: DavNode): string | null {
+  return node.entry.kind === 'item' ? `"${node.entry.item.etag}"` : null;
+}
+
+/**
+ * Evaluates the If header (412 when it is false). A list without a tag
+ * applies to the request's resource; a tagged one to the resource it names.
+ * A state token holds when a lock with it covers the resource.
+ */
+export async function evaluateIf(ctx: DavContext, check: LockCheck): Promise<void> {
+  if (check.lists.length === 0) return;
+  for (const list of check.lists) {
+    let node = ctx.node;
+    if (list.resource !== undefined) {
+      try {
+        node = await ctx.resolve(list.resource);
+      } catch {
+        continue;
+      }
+    }
+    const locks = await locksOn(ctx.core.store, node);
+    const etag = etagOf(node);
+    const holds = list.conditions.every((c) => {
+      let value: boolean;
+      if (c.token !== undefined) value = locks.some((l) => l.token === c.token);
+      else value = etag !== null && c.etag === etag;
+      return c.not ? !value : value;
+    });
+    if (holds) return;
+  }
+  throw new DavError(412, 'the If header does not hold');
+}
+
+/** Checks a write to the node: the If header, and every lock that covers it (and, for a collection, those below it). */
+export async function checkWrite(ctx: DavContext, node: DavNode, options: { membership: boolean; below: boolean }): Promise<void> {
+  const check = ifOf(ctx);
+  await evaluateIf(ctx, check);
+  const locks = await locksOn(ctx.core.store, node, options.membership);
+  if (options.below) locks.push(...(await locksBelow(ctx.core.store, node)));
+  requireTokens(ctx, check, locks);
+}
+
+export function activeLockXml(l: DavLock): string {
+  const timeout = `Second-${Math.max(0, Math.round((l.expiresAt - Date.now()) / 1000))}`;
+  return `<D:activelock><D:locktype><D:write/></D:locktype><D:lockscope><D:${l.scope}/></D:lockscope>`
+    + `<D:depth>${l.depth === '0' ? '0' : 'infinity'}</D:depth>${l.owner ? `<D:owner>${l.owner}</D:owner>` : ''}`
+    + `<D:timeout>${timeout}</D:timeout><D:locktoken><D:href>${esc(l.token)}</D:href></D:locktoken>`
+    + `<D:lockroot><D:href>${esc(l.root)}</D:href></D:lockroot></D:activelock>`;
+}
+
+/** Parses a Timeout header ("Second-600, Infinite"); the server caps it. */
+export function timeoutOf(header: string | undefined): number {
+  if (!header) return DEFAULT_TIMEOUT_SECONDS;
+  for (const part of header.split(',')) {
+    const p = part.trim();
+    if (/^infinite$/i.test(p)) return MAX_TIMEOUT_SECONDS;
+    const m = /^second-(\d{1,10})$/i.exec(p);
+    if (m) return Math.min(Math.max(1, Number(m[1])), MAX_TIMEOUT_SECONDS);
+  }
+  return DEFAULT_TIMEOUT_SECONDS;
+}

@@ -1,0 +1,22 @@
+// The HTTPS port serves the web site and the DAV doors side by side: this
+// router sends each request to its door by path. DAV clients never reach the
+// web site's pages, and the web site never answers a DAV request.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface Doors {
+  /** the drive (WebDAV), mounted at /files/ */
+  readonly files: Handler;
+  readonly site: Handler;
+}
+
+export function httpsRouter(doors: Doors): Handler {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/files' || path.startsWith('/files/') || (req.method === 'OPTIONS' && (path === '/' || path === '*'))) {
+      return doors.files(req, res);
+    }
+    return doors.site(req, res);
+  };
+}
