@@ -13,6 +13,7 @@ import { changesQuotaConformance } from './conformance/changes-quota.ts';
 import { grantsConformance } from './conformance/grants.ts';
 import { eventsBlobsConformance } from './conformance/events-blobs.ts';
 import { searchConformance } from './conformance/search.ts';
+import { locksConformance } from './conformance/locks.ts';
 
 export function storeConformance(backend: Backend): void {
   describe(`store conformance (${backend})`, function () {
@@ -26,5 +27,6 @@ export function storeConformance(backend: Backend): void {
     grantsConformance(backend);
     eventsBlobsConformance(backend);
     searchConformance(backend);
+    locksConformance(backend);
   });
 }
