@@ -411,6 +411,42 @@ export interface Store {
   deleteLock(token: string): Promise<void>;
   /** removes the locks on one name in a collection (the resource there was deleted or moved away) */
   deleteLocksAt(anchorId: number, name: string): Promise<void>;
+
+  // ----- mail
+  // Writes on many items of one collection in one transaction (an IMAP STORE,
+  // COPY, MOVE or EXPUNGE over a whole mailbox); each changed item takes its
+  // own modseq and change-log entry, as with the single-item writes.
+  /**
+   * Changes the meta of those items under the collection's lock: `change`
+   * sees each item as it is then and returns its new meta (and an index
+   * patch, as updateItemMeta takes), or null to leave it. Returns the changed
+   * items; uids that do not exist are skipped.
+   */
+  updateItemsMeta(collectionId: number, uids: readonly number[], change: (item: Item) => MetaChange | null): Promise<Item[]>;
+  /** Copies (or moves) items of one collection into another; the quota is checked once for all of them. Items with names are not for this. */
+  copyItems(input: CopyItems): Promise<CopiedItem[]>;
+  /** Deletes those items; returns them (uids that do not exist are skipped). */
+  deleteItems(collectionId: number, uids: readonly number[]): Promise<Item[]>;
+}
+
+export interface MetaChange {
+  readonly meta: ItemMeta;
+  readonly index?: ItemIndex;
+}
+
+export interface CopyItems {
+  readonly fromCollectionId: number;
+  readonly uids: readonly number[];
+  readonly toCollectionId: number;
+  /** the quota of the target's bucket, in bytes; null for no limit */
+  readonly quotaLimit: number | null;
+  /** remove the sources in the same transaction */
+  readonly move: boolean;
+}
+
+export interface CopiedItem {
+  readonly source: Item;
+  readonly copy: Item;
 }
 
 /** A WebDAV lock, anchored on a collection (name '') or on a name inside it. */

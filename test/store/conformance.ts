@@ -13,6 +13,7 @@ import { changesQuotaConformance } from './conformance/changes-quota.ts';
 import { grantsConformance } from './conformance/grants.ts';
 import { eventsBlobsConformance } from './conformance/events-blobs.ts';
 import { searchConformance } from './conformance/search.ts';
+import { mailConformance } from './conformance/mail.ts';
 import { locksConformance } from './conformance/locks.ts';
 
 export function storeConformance(backend: Backend): void {
@@ -27,6 +28,7 @@ export function storeConformance(backend: Backend): void {
     grantsConformance(backend);
     eventsBlobsConformance(backend);
     searchConformance(backend);
+    mailConformance(backend);
     locksConformance(backend);
   });
 }

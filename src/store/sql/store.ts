@@ -17,6 +17,8 @@ import {
   toSession, toSpace,
 } from './rows.ts';
 import { SqlLocks } from './locks.ts';
+import { copyItems, deleteItems, updateItemsMeta } from './mail.ts';
+import type { CopiedItem, CopyItems, MetaChange } from '../types.ts';
 import { compileSearch, readIndex } from './search.ts';
 import { SUBTREE, trashBlobsOf } from './writes.ts';
 
@@ -740,5 +742,19 @@ export class SqlStore implements Store {
 
   deleteLocksAt(anchorId: number, name: string): Promise<void> {
     return this.locks.deleteAt(anchorId, name);
+  }
+
+  // ----- mail
+
+  updateItemsMeta(collectionId: number, uids: readonly number[], change: (item: Item) => MetaChange | null): Promise<Item[]> {
+    return updateItemsMeta(this.db, collectionId, uids, change);
+  }
+
+  copyItems(input: CopyItems): Promise<CopiedItem[]> {
+    return copyItems(this.db, input, this.freed);
+  }
+
+  deleteItems(collectionId: number, uids: readonly number[]): Promise<Item[]> {
+    return deleteItems(this.db, collectionId, uids, this.freed);
   }
 }
