@@ -6,6 +6,7 @@ import { Accounts } from './accounts.ts';
 import { Domains } from './domains.ts';
 import { Files, type FilesSettings } from './files/files.ts';
 import { Groups } from './groups.ts';
+import { Mail } from './mail/index.ts';
 import type { PasswordPolicy } from './passwords.ts';
 import { Plans } from './plans.ts';
 import { Quota } from './quota.ts';
@@ -31,6 +32,7 @@ export interface Core {
   readonly access: Access;
   readonly sharing: Sharing;
   readonly files: Files;
+  readonly mail: Mail;
 }
 
 export async function createCore(store: Store, settings: CoreSettings): Promise<Core> {
@@ -50,5 +52,6 @@ export async function createCore(store: Store, settings: CoreSettings): Promise<
     access: new Access(store),
     sharing: new Sharing(store),
     files: new Files(store, quota, settings.files),
+    mail: new Mail(store, quota),
   };
 }
