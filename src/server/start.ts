@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.ts';
 import type { Core } from '../core/index.ts';
 import { loadOrCreateCertificates, type TlsMaterial } from '../tls/certificates.ts';
 import { davHandler } from '../protocols/dav/index.ts';
+import { startImap } from '../protocols/imap/listen.ts';
 import { redirectHandler, siteHandler } from '../web/site.ts';
 import { httpsRouter } from './https.ts';
 import { listen, type Listener } from './listeners.ts';
@@ -72,6 +73,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       const server = createHttpServer(redirectHandler(config.hostname, config.ports.https));
       listeners.push(await listen(server, 'http', config.bind, config.ports.http));
     }
+    listeners.push(...await startImap({ core, tls, bind: config.bind, port: config.ports.imap, tlsPort: config.ports.imaps, hostname: config.hostname, log }));
     const running = core;
     // Hourly: blob files of writes that never committed. The timer also keeps
     // the process alive when every listener is turned off.

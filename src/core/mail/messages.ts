@@ -40,6 +40,8 @@ export type FlagOperation = 'add' | 'remove' | 'set';
 
 export interface FlagResult {
   readonly changed: readonly { readonly uid: number; readonly flags: readonly string[]; readonly modseq: number }[];
+  /** messages that already had the flags asked for */
+  readonly unchanged: readonly { readonly uid: number; readonly flags: readonly string[]; readonly modseq: number }[];
   /** uids left unchanged because they changed after `unchangedSince` (CONDSTORE) */
   readonly refused: readonly number[];
 }
@@ -180,6 +182,7 @@ export class Messages {
     const m = await this.mailboxes.require(accountId, mailboxId, 'write');
     if (given.includes('\\Deleted')) await this.mailboxes.require(accountId, mailboxId, 'delete');
     const refused: number[] = [];
+    const unchanged: { uid: number; flags: readonly string[]; modseq: number }[] = [];
     const changed = await this.store.updateItemsMeta(m.id, uids, (item) => {
       const meta = messageMeta(item.meta);
       const current = meta.flags ?? [];
@@ -192,11 +195,15 @@ export class Messages {
         refused.push(item.uid);
         return null;
       }
-      if (same) return null;
+      if (same) {
+        unchanged.push({ uid: item.uid, flags: current, modseq: item.modseq });
+        return null;
+      }
       return { meta: { ...item.meta, flags: next }, index: flagIndex(next) };
     });
     return {
       changed: changed.map((i) => ({ uid: i.uid, flags: messageMeta(i.meta).flags, modseq: i.modseq })),
+      unchanged,
       refused,
     };
   }

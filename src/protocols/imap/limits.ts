@@ -1,0 +1,19 @@
+// Every limit of the IMAP door, in one place.
+import { MAX_MESSAGE_BYTES } from '../../core/mail/index.ts';
+
+export const IMAP_LIMITS = {
+  /** APPENDLIMIT: the largest message APPEND accepts (imap-core refuses a bigger literal with NO [TOOBIG]) */
+  messageBytes: MAX_MESSAGE_BYTES,
+  /** a command line (without its literals); a longer one ends the connection */
+  lineBytes: 64 * 1024,
+  /** a whole command with its literals, APPEND's message aside */
+  commandBytes: 1024 * 1024,
+  /** an idle connection (not in IDLE) is closed after this */
+  socketTimeoutMs: 30 * 60 * 1000,
+  /** IDLE is ended after this (clients re-issue it well before; RFC 2177 asks for at least 29 minutes) */
+  idleTimeoutMs: 30 * 60 * 1000,
+  /** messages read from the store per page of a FETCH */
+  fetchPage: 250,
+  /** the time a stopping server lets connections finish, at least */
+  minCloseMs: 1,
+} as const;
