@@ -3,6 +3,8 @@
 import type { Plan, Store } from '../store/types.ts';
 import { Access } from './access.ts';
 import { Accounts } from './accounts.ts';
+import { Calendars, DEFAULT_CALENDAR_SETTINGS } from './calendar/calendars.ts';
+import { Contacts } from './contacts/contacts.ts';
 import { Domains } from './domains.ts';
 import { Files, type FilesSettings } from './files/files.ts';
 import { Groups } from './groups.ts';
@@ -32,6 +34,8 @@ export interface Core {
   readonly access: Access;
   readonly sharing: Sharing;
   readonly files: Files;
+  readonly calendar: Calendars;
+  readonly contacts: Contacts;
   readonly mail: Mail;
 }
 
@@ -41,6 +45,7 @@ export async function createCore(store: Store, settings: CoreSettings): Promise<
   const domains = new Domains(store, settings.domain);
   const accounts = new Accounts(store, plans, domains, { password: settings.password, defaultPlan: settings.defaultPlan });
   const quota = new Quota(store, plans);
+  const access = new Access(store);
   return {
     store,
     settings,
@@ -49,9 +54,11 @@ export async function createCore(store: Store, settings: CoreSettings): Promise<
     domains,
     groups: new Groups(store, plans, accounts),
     quota,
-    access: new Access(store),
+    access,
     sharing: new Sharing(store),
     files: new Files(store, quota, settings.files),
+    calendar: new Calendars(store, quota, access, DEFAULT_CALENDAR_SETTINGS),
+    contacts: new Contacts(store, quota, access, settings.domain),
     mail: new Mail(store, quota),
   };
 }
