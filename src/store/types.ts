@@ -354,6 +354,8 @@ export interface Store {
   listCollections(spaceId: number, tool?: Tool, parentId?: number | null): Promise<Collection[]>;
   /** the collection and its ancestors, the root first */
   getCollectionPath(id: number): Promise<Collection[]>;
+  /** ids of the collection and every collection below it */
+  listSubtree(id: number): Promise<number[]>;
   updateCollection(id: number, patch: CollectionPatch): Promise<Collection>;
   /** deletes the collection with its children, items and grants; frees their quota and blobs */
   deleteCollection(id: number): Promise<void>;
@@ -411,6 +413,7 @@ export interface Store {
   deleteLock(token: string): Promise<void>;
   /** removes the locks on one name in a collection (the resource there was deleted or moved away) */
   deleteLocksAt(anchorId: number, name: string): Promise<void>;
+  countLocksOf(accountId: number): Promise<number>;
 
   // ----- mail
   // Writes on many items of one collection in one transaction (an IMAP STORE,

@@ -62,6 +62,11 @@ export class SqlLocks {
     if (r.changes === 0) throw new NotFound(`there is no lock ${token}`);
   }
 
+  async countOf(accountId: number): Promise<number> {
+    const row = await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM dav_locks WHERE account_id = $1 AND expires_at > $2', [accountId, Date.now()]);
+    return Number(row?.n ?? 0);
+  }
+
   async deleteAt(anchorId: number, name: string): Promise<void> {
     await this.db.run('DELETE FROM dav_locks WHERE anchor_id = $1 AND name = $2', [anchorId, name]);
   }

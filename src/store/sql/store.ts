@@ -490,6 +490,10 @@ export class SqlStore implements Store {
     return rows.map(toCollection);
   }
 
+  async listSubtree(id: number): Promise<number[]> {
+    return (await this.db.all<{ id: number }>(`${SUBTREE} SELECT id FROM subtree`, [id])).map((r) => Number(r.id));
+  }
+
   async updateCollection(id: number, patch: CollectionPatch): Promise<Collection> {
     return this.db.transaction(async (tx) => {
       const row = await tx.get('SELECT * FROM collections WHERE id = $1', [id]);
@@ -742,6 +746,10 @@ export class SqlStore implements Store {
 
   deleteLocksAt(anchorId: number, name: string): Promise<void> {
     return this.locks.deleteAt(anchorId, name);
+  }
+
+  countLocksOf(accountId: number): Promise<number> {
+    return this.locks.countOf(accountId);
   }
 
   // ----- mail

@@ -29,6 +29,10 @@ export function locksConformance(backend: Backend): void {
       expect(await store.getLock(expired.token)).to.equal(null);
       expect((await store.listLocks([docs.id, sub.id])).map((l) => l.token).sort()).to.deep.equal([onFile.token, onFolder.token].sort());
       expect(await store.listLocks([])).to.deep.equal([]);
+      expect(await store.countLocksOf(a.id)).to.equal(2, 'expired locks do not count');
+      const deeper = await store.createCollection({ spaceId: a.spaceId, tool: 'files', parentId: sub.id, name: 'deeper' });
+      expect((await store.listSubtree(docs.id)).sort((x, y) => x - y)).to.deep.equal([docs.id, sub.id, deeper.id].sort((x, y) => x - y));
+      expect(await store.listSubtree(deeper.id)).to.deep.equal([deeper.id]);
       const later = Date.now() + 3_600_000;
       const refreshed = await store.refreshLock(onFile.token, 3600, later);
       expect(refreshed).to.include({ timeoutSeconds: 3600, expiresAt: later, owner: '<href>me</href>' });
