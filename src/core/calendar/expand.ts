@@ -12,6 +12,8 @@ import type { CalComponent, CalendarObject, CalTime, Period } from './ical.ts';
 import { isUtc, localOf, toInstant, UTC, wallMs, type Local, type Zone } from './zones.ts';
 
 export const MIN_TIME = -8_640_000_000_000_000;
+/** rule steps one expansion may take (about 10 µs each): a minutely rule from years ago stops here */
+export const DEFAULT_MAX_STEPS = 50_000;
 export const MAX_TIME = 8_640_000_000_000_000;
 const DAY = 86_400_000;
 
@@ -193,7 +195,7 @@ export function expand(obj: CalendarObject, options: ExpandOptions = {}): Expans
   const from = options.from ?? MIN_TIME;
   const to = options.to ?? MAX_TIME;
   const maxOcc = options.maxOccurrences ?? Number.POSITIVE_INFINITY;
-  const maxSteps = options.maxSteps ?? 1_000_000;
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
   const master = obj.master;
   const recurring = master !== null && (master.rrules.length > 0 || master.rdates.length > 0);
 

@@ -167,7 +167,10 @@ function compMatches(ctx: MatchCtx, c: ICAL.Component, f: CompFilter): boolean {
 function occurrencesOf(ctx: MatchCtx, comp: CalComponent, range: { start: number; end: number }, pick?: (o: { start: number; end: number }) => boolean): { start: number; end: number }[] {
   const want = (o: Occurrence): boolean => o.component === comp && (pick ? pick(o) : overlaps(o, range));
   const x = expand(ctx.obj, { from: range.start, to: range.end, floatingIn: ctx.floatingIn, stopWhen: want });
-  return x.occurrences.filter(want);
+  const found = x.occurrences.filter(want);
+  // a rule too dense to expand up to the range (a minutely one from years ago): counted as a match rather than lost
+  if (found.length === 0 && comp === ctx.obj.master && x.stoppedAt !== null && x.stoppedAt < range.end) return [{ start: range.start, end: range.end }];
+  return found;
 }
 
 function timeRangeMatches(ctx: MatchCtx, c: ICAL.Component, range: { start: number; end: number }): boolean {

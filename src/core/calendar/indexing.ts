@@ -17,6 +17,9 @@ import { propertyTexts, type CalendarObject } from './ical.ts';
 export const RANGE_EVENT = 'event';
 export const RANGE_BEYOND = 'event-beyond';
 
+/** rule steps indexing may take; what lies past them is left to query time */
+const INDEX_MAX_STEPS = 20_000;
+
 export interface IndexSettings {
   /** the instant the horizon is counted from (ms) */
   readonly now: number;
@@ -49,7 +52,7 @@ export function calendarIndex(obj: CalendarObject, settings: IndexSettings): Ite
     for (const c of obj.components) for (const v of propertyTexts(c.comp, name)) if (v.trim() !== '') values.add(v.toLowerCase());
     if (values.size) fields[name] = [...values];
   }
-  const x = expand(obj, { to: horizonOf(settings), maxOccurrences: settings.maxOccurrences });
+  const x = expand(obj, { to: horizonOf(settings), maxOccurrences: settings.maxOccurrences, maxSteps: INDEX_MAX_STEPS });
   const recurring = obj.master !== null && (obj.master.rrules.length > 0 || obj.master.rdates.length > 0);
   fields.recurrence = [!recurring ? 'none' : x.unbounded ? 'unbounded' : 'bounded'];
   const spans: { start: number; end: number }[] = [];

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidCalendarData } from '../../../src/core/calendar/ical.ts';
-import { UidConflict } from '../../../src/core/calendar/calendars.ts';
+import { Calendars, UidConflict } from '../../../src/core/calendar/calendars.ts';
 import { Forbidden, InvalidInput, NotFound, PreconditionFailed, QuotaExceeded } from '../../../src/core/errors.ts';
 import type { Account, Collection, Item } from '../../../src/store/types.ts';
 import { makeTestCore, type TestCore } from '../../support/core.ts';
@@ -207,6 +207,31 @@ for (const backend of BACKENDS) {
       expect(await query('2016-08-26T11:00:00Z', '2016-08-26T12:00:00Z')).to.deep.equal(['google.ics']);
       expect(await query('2016-08-28T11:00:00Z', '2016-08-28T11:30:00Z')).to.deep.equal(['google.ics']);
       expect(await query('2016-08-29T00:00:00Z', '2016-09-23T00:00:00Z')).to.deep.equal([]); // (amex is on the 24th)
+    });
+
+    it('indexes the latest occurrences of a long series within the cap, and expands the rest at query time', async () => {
+      // a small index: one year ahead of 2021-01-01, at most 10 occurrences per object
+      const small = new Calendars(t.core.store, t.core.quota, t.core.access, { horizonYears: 1, maxOccurrences: 10, now: () => T('2021-01-01T00:00:00Z') });
+      const daily = text('BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nUID:daily\nDTSTART:20200101T090000Z\nDTEND:20200101T100000Z\nRRULE:FREQ=DAILY\nEXDATE:20200601T090000Z\nEND:VEVENT\nEND:VCALENDAR\n');
+      const five = text('BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nUID:five\nDTSTART:20200101T120000Z\nDURATION:PT30M\nRRULE:FREQ=WEEKLY;COUNT=5\nEND:VEVENT\nEND:VCALENDAR\n');
+      const { item } = await small.put(ann.id, cal.id, 'daily.ics', daily);
+      const { item: item5 } = await small.put(ann.id, cal.id, 'five.ics', five);
+      const ranges = (await t.core.store.getItemIndex(item.id)).ranges!;
+      expect(ranges.filter((r) => r.kind === 'event').map((r) => new Date(r.start).toISOString())).to.deep.equal(
+        Array.from({ length: 10 }, (_, i) => `2021-12-${String(22 + i)}T09:00:00.000Z`));
+      expect(ranges.filter((r) => r.kind === 'event-beyond').map((r) => [r.start, new Date(r.end).toISOString()])).to.deep.equal([
+        [-8_640_000_000_000_000, '2021-12-21T10:00:00.000Z'], [T('2022-01-01T00:00:00Z'), new Date(8_640_000_000_000_000).toISOString()],
+      ]);
+      expect((await t.core.store.getItemIndex(item5.id)).ranges!.map((r) => r.kind)).to.deep.equal(Array(5).fill('event'));
+      const q = async (start: string, end: string) => names(await small.query(ann.id, cal.id, { timeRange: { start: T(start), end: T(end) } }));
+      expect(await q('2020-05-31T09:30:00Z', '2020-05-31T09:45:00Z')).to.deep.equal(['daily.ics']); // before the kept ones
+      expect(await q('2020-06-01T00:00:00Z', '2020-06-01T23:59:00Z')).to.deep.equal([]); // EXDATE, found by expanding
+      expect(await q('2020-01-29T12:00:00Z', '2020-01-29T12:10:00Z')).to.deep.equal(['five.ics']); // the 5th and last
+      expect(await q('2020-02-05T12:00:00Z', '2020-02-05T12:10:00Z')).to.deep.equal([]);
+      expect(await q('2021-12-25T09:59:00Z', '2021-12-25T10:00:00Z')).to.deep.equal(['daily.ics']);
+      expect(await q('2021-12-25T10:00:00Z', '2021-12-26T09:00:00Z')).to.deep.equal([]); // DTEND is exclusive, so is the range end
+      expect(await q('2033-05-05T09:00:00Z', '2033-05-05T09:01:00Z')).to.deep.equal(['daily.ics']); // past the horizon
+      expect(await q('2033-05-05T12:00:00Z', '2033-05-05T13:00:00Z')).to.deep.equal([]);
     });
 
     it('puts Windows-zone events at the right UTC instants, with or without their VTIMEZONE', async () => {
