@@ -20,6 +20,8 @@ import { QuotaExceeded } from './errors.ts';
 import { syncDir } from '../disk/durable.ts';
 
 const ID = /^[0-9a-f]{32}$/;
+/** how much of a stream is gathered before one write to disk */
+const WRITE_BATCH_BYTES = 1024 * 1024;
 
 export class DiskBlobStore implements BlobStore {
   readonly root: string;
@@ -49,18 +51,31 @@ export class DiskBlobStore implements BlobStore {
     const file = await open(tmpPath, 'wx', 0o600);
     try {
       const chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = data instanceof Uint8Array ? [data] : data;
+      // small network chunks (16 KiB over TLS) are gathered into larger writes
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      const flush = async (): Promise<void> => {
+        if (pendingBytes === 0) return;
+        const buffer = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        let offset = 0;
+        while (offset < buffer.byteLength) {
+          const { bytesWritten } = await file.write(buffer, offset, buffer.byteLength - offset);
+          offset += bytesWritten;
+        }
+      };
       for await (const chunk of chunks) {
         size += chunk.byteLength;
         if (options.maxBytes !== undefined && size > options.maxBytes) {
           throw new QuotaExceeded(`the data is larger than the ${options.maxBytes} bytes left`, 0, options.maxBytes, size);
         }
         hash.update(chunk);
-        let offset = 0;
-        while (offset < chunk.byteLength) {
-          const { bytesWritten } = await file.write(chunk, offset, chunk.byteLength - offset);
-          offset += bytesWritten;
-        }
+        pending.push(chunk);
+        pendingBytes += chunk.byteLength;
+        if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
       }
+      await flush();
       await file.sync();
       await file.close();
     } catch (err) {
