@@ -63,7 +63,7 @@ export interface ImapConnection {
   secure: boolean;
   idling: boolean;
   _upgrading: boolean;
-  _parser: { _remainder: string; onOverflow?: () => void } | false;
+  _parser: { _remainder: string; onOverflow?: () => void; oncommand(cmd: unknown, callback?: (...args: unknown[]) => void): void } | false;
   send(line: string): void;
   close(force?: boolean): void;
   emitNotifications(): void;
@@ -121,10 +121,11 @@ function adjust(): void {
   type CommandPart = { value: string; literal?: unknown; expecting?: number };
   type CommandState = { bytes?: number; tag?: string; command?: string; connection: ImapConnection; payload: string; literals: unknown[] };
   IMAPCommand.prototype.append = function (this: CommandState, c: CommandPart, cb: (err?: Error) => void): void {
-    const appendLiteral = c.literal && /^\S+\s+(UID\s+)?APPEND\b/i.test(this.payload + c.value);
-    this.bytes = (this.bytes ?? 0) + c.value.length + (c.literal && !appendLiteral ? (c.expecting ?? 0) : 0);
+    const line = typeof c.value === 'string' ? c.value : '';
+    const appendLiteral = c.literal && /^\S+\s+(UID\s+)?APPEND\b/i.test(this.payload + line);
+    this.bytes = (this.bytes ?? 0) + line.length + (c.literal && !appendLiteral ? (c.expecting ?? 0) : 0);
     if (this.bytes > IMAP_LIMITS.commandBytes) {
-      const tag = /^(\S+)/.exec(this.payload + c.value)?.[1] ?? '*';
+      const tag = /^(\S+)/.exec(this.payload + line)?.[1] ?? '*';
       this.connection.send(`${tag} BAD The command is longer than ${IMAP_LIMITS.commandBytes} bytes`);
       this.payload = '';
       this.literals = [];

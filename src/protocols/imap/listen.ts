@@ -56,15 +56,29 @@ type ServerClass = new (options: Record<string, unknown>) => ImapServerInstance;
 /** imap-core's server, which also bounds every connection's command lines (see engine.ts). */
 class BureauImapServer extends (IMAPServer as unknown as ServerClass) {
   override connect(socket: unknown, options: unknown): void {
+    // short answers (+ Go ahead, tagged OKs) go out at once, not after the client's delayed ACK
+    (socket as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     super.connect(socket, options);
     let last: ImapConnection | undefined;
     for (const c of this.connections) last = c;
     if (last) last.session.connection = last;
     if (last && last._parser) {
       const connection = last;
-      last._parser.onOverflow = () => {
+      const parser = last._parser;
+      parser.onOverflow = () => {
         connection.send(`* BYE The line is longer than ${IMAP_LIMITS.lineBytes} bytes`);
         setImmediate(() => connection.close(true));
+      };
+      // imap-core runs pipelined commands by recursion: each completed
+      // command resumes the parser from inside its own callback, so a few
+      // thousand commands in one packet overflow the stack. Resuming on the
+      // next turn of the event loop keeps the stack flat. The leftover that
+      // imap-core hands over when the stream ends (a bare Buffer, no command)
+      // is dropped: the connection is going away.
+      const oncommand = parser.oncommand.bind(parser);
+      parser.oncommand = (cmd: unknown, callback?: (...args: unknown[]) => void): void => {
+        if (Buffer.isBuffer(cmd)) return;
+        oncommand(cmd, (...args: unknown[]) => setImmediate(() => callback?.(...args)));
       };
     }
   }

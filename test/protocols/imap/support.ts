@@ -84,6 +84,7 @@ export class RawClient {
   private constructor(socket: Socket) {
     this.socket = socket;
     socket.setEncoding('binary');
+    socket.setNoDelay(true);
     socket.on('data', (d: string) => {
       this.buffer += d;
       for (const w of this.waiters.splice(0)) w();
