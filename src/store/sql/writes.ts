@@ -66,9 +66,12 @@ export async function moveQuota(
   tx: SqlRunner, spaceId: number, bucket: QuotaBucket, delta: number, limit: number | null,
 ): Promise<void> {
   if (delta === 0) return;
+  // The casts: PostgreSQL infers a parameter's type where it first meets it,
+  // and `$4 < 0` alone would make the limit an integer, refusing every
+  // limit of 2 GiB or more ("value out of range for type integer").
   const row = await tx.get(
     `UPDATE quota_usage SET used_bytes = used_bytes + $3
-      WHERE space_id = $1 AND bucket = $2 AND ($3 <= 0 OR $4 < 0 OR used_bytes + $3 <= $4)
+      WHERE space_id = $1 AND bucket = $2 AND (CAST($3 AS BIGINT) <= 0 OR CAST($4 AS BIGINT) < 0 OR used_bytes + $3 <= $4)
       RETURNING used_bytes`,
     [spaceId, bucket, delta, limit ?? -1],
   );

@@ -124,6 +124,22 @@ export function changesQuotaConformance(backend: Backend): void {
       expect(await s.store.getUsage(a.spaceId, 'files')).to.equal(50);
     });
 
+    it('limits and sizes of 2 GiB and more (a 10 GiB plan, a 5 GiB file) count exactly', async () => {
+      const a = await newAccount(s.store, 'qbig');
+      const docs = await documents(s.store, a);
+      const GiB = 2 ** 30;
+      await putInline(s.store, docs.id, 'small', { name: 's', quotaLimit: 10 * GiB });
+      const blob = await s.store.blobs.write(new Uint8Array(8));
+      const big = await s.store.putItem({ collectionId: docs.id, name: 'big', blobId: blob.id, size: 5 * GiB, contentType: 't', quotaLimit: 10 * GiB });
+      expect(await s.store.getUsage(a.spaceId, 'files')).to.equal(5 * GiB + 5);
+      await s.store.copyItem({ itemId: big.id, toCollectionId: docs.id, name: 'big2', quotaLimit: 11 * GiB });
+      expect(await s.store.getUsage(a.spaceId, 'files')).to.equal(10 * GiB + 5);
+      const err = await rejects(s.store.copyItem({ itemId: big.id, toCollectionId: docs.id, name: 'big3', quotaLimit: 12 * GiB }), QuotaExceeded);
+      expect([err.usedBytes, err.limitBytes, err.neededBytes]).to.deep.equal([10 * GiB + 5, 12 * GiB, 5 * GiB]);
+      await s.store.deleteItem(big.id);
+      expect(await s.store.getUsage(a.spaceId, 'files')).to.equal(5 * GiB + 5);
+    });
+
     it('20 concurrent puts of 100 bytes against a 1000-byte limit: exactly 10 succeed', async () => {
       const a = await newAccount(s.store, 'qc');
       const cols = [await documents(s.store, a)];
