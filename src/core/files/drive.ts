@@ -187,6 +187,16 @@ export class DriveView {
     for (let i = 0; i < rest.length; i++) {
       const name = rest[i]!;
       const last = i === rest.length - 1;
+      // A folder the account may not read (a co-member's drop box: deposit
+      // only) is opaque: no name inside it is looked up, so that no answer can
+      // differ between a name that is there and one that is not. Its last
+      // segment is offered as a new name (a PUT there that meets a file
+      // already there is refused by the store's if-none-match); anything
+      // deeper does not exist for this account.
+      if (!current.rights.includes('read')) {
+        if (!last) throw new NotFound(`there is no folder ${name}`);
+        return { kind: 'missing', parent: current, name };
+      }
       const sub = await this.store.findCollection(current.collection.spaceId, 'files', current.collection.id, name);
       if (sub) {
         current = await this.collectionEntry(sub);

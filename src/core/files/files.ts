@@ -198,8 +198,19 @@ export class Files {
       const path = await this.store.getCollectionPath(parent.collection.id);
       if (path.some((c) => c.id === source.collection.id)) throw new Forbidden('a folder cannot be copied or moved into itself');
     }
-    if (existed) await this.delete(target);
     const limit = await this.quota.limit(parent.collection.spaceId, 'files');
+    // The quota is checked before anything is deleted or copied, so that a
+    // refusal leaves the source and the destination as they were (the store
+    // checks again with every item it copies, for concurrent writers).
+    if (!(options.move && source.collection.spaceId === parent.collection.spaceId)) {
+      const needed = source.kind === 'item' ? source.item.size : options.depth === 0 ? 0 : await this.treeSize(source.collection, MAX_COPY_DEPTH);
+      const freed = target.kind === 'item' ? target.item.size : target.kind === 'collection' ? await this.treeSize(target.collection, MAX_COPY_DEPTH) : 0;
+      const used = await this.store.getUsage(parent.collection.spaceId, 'files');
+      if (needed - freed > 0 && used + needed - freed > limit) {
+        throw new QuotaExceeded(`the files quota is exceeded: ${used} of ${limit} bytes used, ${needed - freed} more needed`, used, limit, needed - freed);
+      }
+    }
+    if (existed) await this.delete(target);
     if (source.kind === 'item') {
       const input = { itemId: source.item.id, toCollectionId: parent.collection.id, name, overwrite: false, quotaLimit: limit };
       if (options.move) await this.store.moveItem(input);
@@ -212,9 +223,27 @@ export class Files {
       return { created: !existed };
     }
     const budget = { left: MAX_COPY_ENTRIES };
-    await this.copyTree(source.collection, parent.collection, name, options.depth === 0 ? 0 : MAX_COPY_DEPTH, limit, budget);
+    try {
+      await this.copyTree(source.collection, parent.collection, name, options.depth === 0 ? 0 : MAX_COPY_DEPTH, limit, budget);
+    } catch (err) {
+      // a copy that fails half way (the quota, reached by a concurrent
+      // writer; too many entries) is taken back whole, never left half made
+      const partial = await this.store.findCollection(parent.collection.spaceId, 'files', parent.collection.id, name);
+      if (partial) await this.store.deleteCollection(partial.id).catch(() => undefined);
+      throw err;
+    }
     if (options.move) await this.store.deleteCollection(source.collection.id);
     return { created: !existed };
+  }
+
+  /** The bytes of every file in a folder and its sub-folders, `depth` levels down. */
+  private async treeSize(collection: Collection, depth: number): Promise<number> {
+    let total = 0;
+    for (const item of await this.store.listItems(collection.id)) total += item.size;
+    if (depth > 0) {
+      for (const sub of await this.store.listCollections(collection.spaceId, 'files', collection.id)) total += await this.treeSize(sub, depth - 1);
+    }
+    return total;
   }
 
   private async parentOf(collection: Collection): Promise<Collection> {

@@ -3,7 +3,7 @@
 // credentials, and the plan's `clients` feature.
 import type { IncomingMessage } from 'node:http';
 import type { Core } from '../../core/index.ts';
-import type { Account } from '../../store/types.ts';
+import type { Account } from '../../core/types.ts';
 import { DavError } from './errors.ts';
 
 export async function authenticate(core: Core, req: IncomingMessage): Promise<Account> {

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../../core/index.ts';
 import type { DriveView } from '../../core/files/drive.ts';
 import { NotFound } from '../../core/errors.ts';
-import type { Account } from '../../store/types.ts';
+import type { Account } from '../../core/types.ts';
 import { DavError } from './errors.ts';
 import { nodeOf, type DavNode } from './node.ts';
 import { parsePath } from './paths.ts';

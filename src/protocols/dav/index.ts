@@ -60,6 +60,11 @@ export function davHandler(core: Core, opts: DavOptions, log: DavLogger) {
         if (err instanceof NotFound && CREATING.has(method)) throw new DavError(409, err.message);
         throw err;
       }
+      // In a folder the account may only add to (a drop box), nothing but a new
+      // file can be asked for: the same 403 for every name, there or not.
+      if (node.entry.kind === 'missing' && !node.entry.parent.rights.includes('read') && method !== 'PUT') {
+        throw new DavError(403, 'files can be added to this folder, but nothing in it can be listed, read or changed');
+      }
       const ctx = makeContext(req, res, core, opts, account, view, node);
       switch (method) {
         case 'GET': return await get(ctx, false);
@@ -75,8 +80,17 @@ export function davHandler(core: Core, opts: DavOptions, log: DavLogger) {
         case 'UNLOCK': return await unlock(ctx);
       }
     } catch (err) {
+      // A client that went away in the middle of its request (an abandoned
+      // upload) is no server failure: nothing to log, nobody to answer. (When
+      // the server itself stopped reading a body, e.g. 413 or 507, the stream
+      // let go of the socket, which stays open for the answer.)
+      if (!req.complete && req.socket?.destroyed) {
+        res.destroy();
+        return;
+      }
       const e = fromCore(err);
-      if (e.status >= 500) log.warn(`dav ${method} ${String(req.url).slice(0, 200)}: ${(err as Error).stack ?? String(err)}`);
+      // a server failure is logged; 502 (a Destination elsewhere) and 507 (over quota) are the client's
+      if (e.status === 500 || e.status === 503) log.warn(`dav ${method} ${String(req.url).slice(0, 200)}: ${(err as Error).stack ?? String(err)}`);
       // whatever of the body was not read is drained, so that the connection can serve the next request
       if (!req.readableEnded && !res.headersSent) {
         if (e.status === 413 || e.status === 507) res.setHeader('connection', 'close');

@@ -2,12 +2,16 @@
 // resource, whether a request submitted their tokens, and whether its If
 // header holds. Locks live in the store, so every process sees them.
 import { randomUUID } from 'node:crypto';
-import type { DavLock, Store } from '../../store/types.ts';
+import type { Core } from '../../core/index.ts';
+import type { DavLock } from '../../core/types.ts';
 import type { DavContext } from './context.ts';
 import { DavError } from './errors.ts';
 import { parseIf, submittedTokens, type IfList } from './if-header.ts';
 import type { DavNode } from './node.ts';
 import { DAV, esc } from './xml.ts';
+
+/** the store, as the core hands it to the door */
+type Store = Core['store'];
 
 export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_TIMEOUT_SECONDS = 3600;

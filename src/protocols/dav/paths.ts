@@ -14,11 +14,12 @@ export interface DavPath {
 export function parsePath(rawUrl: string, mount: string): DavPath {
   let path = rawUrl;
   if (/^https?:\/\//i.test(path)) {
-    try {
-      path = new URL(path).pathname;
-    } catch {
-      throw new DavError(400, 'the URL cannot be parsed');
-    }
+    // The path exactly as sent, after the authority: a URL parser would
+    // resolve `..` and `%2e%2e` segments (WHATWG URL does both), so that a
+    // Destination such as /files/Documents/../Drop%20box/x would be followed
+    // instead of refused like the same path in a request line.
+    path = /^https?:\/\/[^/?#]*(.*)$/is.exec(path)![1]!;
+    if (path === '' || path.startsWith('?') || path.startsWith('#')) path = `/${path}`;
   }
   path = path.split('?')[0]!;
   // a fragment is not part of a request-target: refused rather than cut off, so a DELETE of "a#b" never deletes "a"

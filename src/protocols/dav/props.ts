@@ -32,8 +32,19 @@ export const PROTECTED = new Set<string>([
 export const ALLPROP_LIVE = [LIVE.resourcetype, LIVE.displayname, LIVE.getcontentlength, LIVE.getcontenttype, LIVE.getetag,
   LIVE.getlastmodified, LIVE.creationdate, LIVE.supportedlock, LIVE.lockdiscovery];
 
+/**
+ * Whether the account may read the node. A folder it may only deposit into
+ * (a co-member's drop box) shows its name and type, and nothing of what its
+ * owner keeps there: no dead properties, no quota figures, no locks.
+ */
+function readable(node: DavNode): boolean {
+  const e = node.entry;
+  return (e.kind !== 'collection' && e.kind !== 'item') || e.rights.includes('read');
+}
+
 export function deadProps(node: DavNode): Record<string, string> {
   const e = node.entry;
+  if (!readable(node)) return {};
   const raw = e.kind === 'item' ? (e.item.meta.props as Record<string, string> | undefined) ?? {}
     : e.kind === 'collection' ? e.collection.props : {};
   return Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith('{')));
@@ -44,8 +55,9 @@ export function liveNames(node: DavNode): string[] {
   const names: string[] = [LIVE.resourcetype, LIVE.displayname];
   if (!node.collection) names.push(LIVE.getcontentlength, LIVE.getcontenttype, LIVE.getetag);
   if (node.entry.kind === 'item' || node.entry.kind === 'collection') names.push(LIVE.getlastmodified, LIVE.creationdate);
-  if (node.anchor) names.push(LIVE.supportedlock, LIVE.lockdiscovery);
-  if (node.entry.kind === 'item' || node.entry.kind === 'collection') names.push(LIVE.quotaAvailable, LIVE.quotaUsed);
+  if (node.anchor) names.push(LIVE.supportedlock);
+  if (node.anchor && readable(node)) names.push(LIVE.lockdiscovery);
+  if ((node.entry.kind === 'item' || node.entry.kind === 'collection') && readable(node)) names.push(LIVE.quotaAvailable, LIVE.quotaUsed);
   return names;
 }
 
@@ -55,6 +67,7 @@ const isoDate = (ms: number): string => new Date(ms).toISOString().replace(/\.\d
 /** The value (inner XML) of a live property, or undefined when the node does not have it. */
 export async function liveValue(ctx: DavContext, node: DavNode, key: string): Promise<string | undefined> {
   const e = node.entry;
+  if (!liveNames(node).includes(key)) return undefined;
   switch (key) {
     case LIVE.resourcetype:
       return node.collection ? '<D:collection/>' : '';

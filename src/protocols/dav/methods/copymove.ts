@@ -13,7 +13,13 @@ export async function copyMove(ctx: DavContext, move: boolean): Promise<void> {
   const destination = req.headers.destination === undefined ? undefined : String(req.headers.destination);
   if (!destination) throw new DavError(400, 'the Destination header is missing');
   if (/^https?:\/\//i.test(destination)) {
-    const host = new URL(destination).host;
+    let host: string;
+    try {
+      host = new URL(destination).host;
+    } catch {
+      // (new URL throws on a malformed authority: a client error, not a server failure)
+      throw new DavError(400, 'the Destination is not a URL');
+    }
     if (req.headers.host && host.toLowerCase() !== req.headers.host.toLowerCase()) throw new DavError(502, 'the Destination is on another server');
   }
   const overwriteHeader = String(req.headers.overwrite ?? 'T').trim().toUpperCase();

@@ -7,7 +7,7 @@ import { DavError } from '../errors.ts';
 import { readXml } from '../body.ts';
 import { activeLockXml, ifOf, locksBelow, locksOn, newToken, timeoutOf } from '../locks.ts';
 import { DAV, child, is, serialize } from '../xml.ts';
-import type { DavLock } from '../../../store/types.ts';
+import type { DavLock } from '../../../core/types.ts';
 
 function send(ctx: DavContext, status: number, lock: DavLock, withToken: boolean): void {
   const body = `<?xml version="1.0" encoding="utf-8"?>\n<D:prop xmlns:D="DAV:"><D:lockdiscovery>${activeLockXml(lock)}</D:lockdiscovery></D:prop>\n`;
