@@ -10,7 +10,8 @@ import { connect as tlsConnect } from 'node:tls';
 import { startImap, type ImapListener } from '../../../src/protocols/imap/listen.ts';
 import { loadOrCreateCertificates, type TlsMaterial } from '../../../src/tls/certificates.ts';
 import type { Account } from '../../../src/store/types.ts';
-import { makeTestCore, PASSWORD, type TestCore } from '../../support/core.ts';
+import type { CoreSettings } from '../../../src/core/index.ts';
+import { makeTestCore, PASSWORD, TEST_SETTINGS, type TestCore } from '../../support/core.ts';
 import { freePort } from '../../support/server.ts';
 import type { Backend } from '../../support/store.ts';
 
@@ -31,8 +32,8 @@ export interface TestImap {
 let seq = 0;
 
 /** Starts the IMAP door on a fresh store of the backend. */
-export async function startTestImap(backend: Backend, options: { allowPlainLogin?: boolean } = {}): Promise<TestImap> {
-  const t = await makeTestCore(backend);
+export async function startTestImap(backend: Backend, options: { allowPlainLogin?: boolean; settings?: CoreSettings } = {}): Promise<TestImap> {
+  const t = await makeTestCore(backend, options.settings ?? TEST_SETTINGS);
   const certsDir = await mkdtemp(join(tmpdir(), 'bureau-imap-certs-'));
   const tls = await loadOrCreateCertificates({ certsDir, hostname: 'localhost', tlsCert: null, tlsKey: null });
   const warnings: string[] = [];
