@@ -7,6 +7,7 @@ import { Calendars, DEFAULT_CALENDAR_SETTINGS } from './calendar/calendars.ts';
 import { Contacts } from './contacts/contacts.ts';
 import { Domains } from './domains.ts';
 import { Files, type FilesSettings } from './files/files.ts';
+import { Locks } from './files/locks.ts';
 import { Groups } from './groups.ts';
 import { Mail } from './mail/index.ts';
 import type { PasswordPolicy } from './passwords.ts';
@@ -34,6 +35,7 @@ export interface Core {
   readonly access: Access;
   readonly sharing: Sharing;
   readonly files: Files;
+  readonly locks: Locks;
   readonly calendar: Calendars;
   readonly contacts: Contacts;
   readonly mail: Mail;
@@ -57,6 +59,7 @@ export async function createCore(store: Store, settings: CoreSettings): Promise<
     access,
     sharing: new Sharing(store),
     files: new Files(store, quota, settings.files),
+    locks: new Locks(store),
     calendar: new Calendars(store, quota, access, DEFAULT_CALENDAR_SETTINGS),
     contacts: new Contacts(store, quota, access, settings.domain),
     mail: new Mail(store, quota),

@@ -2,6 +2,7 @@
 // keep properties, on entries of an account's drive. Every operation checks
 // the rights core/acl gave the entry; every write checks the space's quota
 // before it reads a byte and again in the transaction that stores it.
+import { Readable } from 'node:stream';
 import type { Collection, Item, Store } from '../../store/types.ts';
 import { Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, QuotaExceeded } from '../errors.ts';
 import type { Quota } from '../quota.ts';
@@ -68,6 +69,14 @@ export class Files {
     return entry.item;
   }
 
+  /** The bytes of a file the account may read, whole or a range (inclusive). */
+  async stream(entry: ItemEntry, range?: { start: number; end: number }): Promise<NodeJS.ReadableStream> {
+    const item = await this.read(entry);
+    if (item.blobId !== null) return this.store.blobs.stream(item.blobId, range);
+    const bytes = await this.store.readItemContent(item);
+    return Readable.from([Buffer.from(range ? bytes.subarray(range.start, range.end + 1) : bytes)]);
+  }
+
   async limitOf(collection: Collection): Promise<{ limit: number; used: number }> {
     const [limit, used] = await Promise.all([this.quota.limit(collection.spaceId, 'files'), this.store.getUsage(collection.spaceId, 'files')]);
     return { limit, used };
@@ -105,7 +114,10 @@ export class Files {
         collectionId: collection.id, name, blobId: blob.id, size: blob.size, contentType: options.contentType,
         meta: target.kind === 'item' ? target.item.meta : { sha256: blob.sha256 },
         quotaLimit: limit,
-        ...(target.kind === 'item' ? { ifMatch: options.ifMatch ?? target.item.etag } : { ifNoneMatch: true }),
+        // without a condition from the client, the last of concurrent writers wins; a
+        // depositor (no write right) can only ever create
+        ...(options.ifMatch !== undefined ? { ifMatch: options.ifMatch } : {}),
+        ...(options.ifNoneMatch || (parent !== null && !parent.rights.includes('write')) ? { ifNoneMatch: true } : {}),
       });
       if (target.kind === 'item' && item.meta.sha256 !== blob.sha256) {
         return { item: await this.store.updateItemMeta(item.id, { ...item.meta, sha256: blob.sha256 }), created: false };

@@ -7,6 +7,7 @@ import type { DriveView } from '../../core/files/drive.ts';
 import { NotFound } from '../../core/errors.ts';
 import type { Account } from '../../core/types.ts';
 import { DavError } from './errors.ts';
+import { LockCache } from './locks.ts';
 import { nodeOf, type DavNode } from './node.ts';
 import { parsePath } from './paths.ts';
 
@@ -26,6 +27,8 @@ export interface DavContext {
   readonly view: DriveView;
   /** the request's resource */
   readonly node: DavNode;
+  /** locks read for this request */
+  readonly locks: LockCache;
   /** resolves another path under the mount (Destination, If tags); throws DavError 409 when a parent folder is missing */
   resolve(rawPath: string): Promise<DavNode>;
 }
@@ -55,7 +58,7 @@ export function makeContext(
   req: IncomingMessage, res: ServerResponse, core: Core, options: DavOptions, account: Account, view: DriveView, node: DavNode,
 ): DavContext {
   return {
-    req, res, core, options, account, view, node,
+    req, res, core, options, account, view, node, locks: new LockCache(core),
     resolve: (raw) => resolveNode(view, options.mount, raw),
   };
 }

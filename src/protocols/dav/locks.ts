@@ -10,9 +10,6 @@ import { parseIf, submittedTokens, type IfList } from './if-header.ts';
 import type { DavNode } from './node.ts';
 import { DAV, esc } from './xml.ts';
 
-/** the store, as the core hands it to the door */
-type Store = Core['store'];
-
 export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_TIMEOUT_SECONDS = 3600;
 
@@ -20,11 +17,40 @@ export function newToken(): string {
   return `opaquelocktoken:${randomUUID()}`;
 }
 
-/** The collection ids from the top of the node's space down to its container (or itself, for a collection). */
-async function chainOf(store: Store, node: DavNode): Promise<number[]> {
-  if (!node.anchor) return [];
-  const path = await store.getCollectionPath(node.anchor.anchorId);
-  return path.map((c) => c.id);
+/**
+ * Locks anchored on collections, read once per request: a PROPFIND of a
+ * folder asks for the locks of every entry, and they all come from one query.
+ */
+export class LockCache {
+  private readonly core: Core;
+  private readonly byAnchor = new Map<number, DavLock[]>();
+  private readonly chains = new Map<number, number[]>();
+  constructor(core: Core) {
+    this.core = core;
+  }
+
+  async anchored(ids: readonly number[]): Promise<DavLock[]> {
+    const missing = [...new Set(ids)].filter((id) => !this.byAnchor.has(id));
+    if (missing.length > 0) {
+      for (const id of missing) this.byAnchor.set(id, []);
+      for (const l of await this.core.locks.on(missing)) this.byAnchor.get(l.anchorId)!.push(l);
+    }
+    return ids.flatMap((id) => this.byAnchor.get(id) ?? []);
+  }
+
+  async chain(collectionId: number): Promise<number[]> {
+    let c = this.chains.get(collectionId);
+    if (!c) {
+      c = await this.core.locks.chain(collectionId);
+      this.chains.set(collectionId, c);
+    }
+    return c;
+  }
+
+  /** After a change to the locks, the next question goes to the store again. */
+  clear(): void {
+    this.byAnchor.clear();
+  }
 }
 
 /**
@@ -32,11 +58,10 @@ async function chainOf(store: Store, node: DavNode): Promise<number[]> {
  * collections above it. With `membership`, depth-0 locks on its container
  * count too (adding or removing a member changes the container).
  */
-export async function locksOn(store: Store, node: DavNode, membership = false): Promise<DavLock[]> {
+export async function locksOn(ctx: DavContext, node: DavNode, membership = false): Promise<DavLock[]> {
   if (!node.anchor) return [];
-  const chain = await chainOf(store, node);
-  const locks = await store.listLocks(chain);
   const own = node.anchor;
+  const locks = await ctx.locks.anchored(await ctx.locks.chain(own.anchorId));
   return locks.filter((l) => {
     if (l.anchorId === own.anchorId && l.name === own.name) return true;
     if (l.name !== '') return false;
@@ -47,15 +72,9 @@ export async function locksOn(store: Store, node: DavNode, membership = false): 
 }
 
 /** Locks on anything inside a collection node (for DELETE, MOVE, and depth-infinity LOCK). */
-export async function locksBelow(store: Store, node: DavNode): Promise<DavLock[]> {
-  if (!node.collection || node.entry.kind !== 'collection') return [];
-  const ids: number[] = [];
-  const walk = async (id: number): Promise<void> => {
-    ids.push(id);
-    for (const c of await store.listCollections(node.entry.kind === 'collection' ? node.entry.collection.spaceId : 0, 'files', id)) await walk(c.id);
-  };
-  await walk(node.entry.collection.id);
-  return store.listLocks(ids);
+export async function locksBelow(ctx: DavContext, node: DavNode): Promise<DavLock[]> {
+  if (node.entry.kind !== 'collection') return [];
+  return ctx.locks.anchored(await ctx.core.locks.subtree(node.entry.collection.id));
 }
 
 export interface LockCheck {
@@ -101,7 +120,7 @@ export async function evaluateIf(ctx: DavContext, check: LockCheck): Promise<voi
         continue;
       }
     }
-    const locks = await locksOn(ctx.core.store, node);
+    const locks = await locksOn(ctx, node);
     const etag = etagOf(node);
     const holds = list.conditions.every((c) => {
       let value: boolean;
@@ -118,8 +137,8 @@ export async function evaluateIf(ctx: DavContext, check: LockCheck): Promise<voi
 export async function checkWrite(ctx: DavContext, node: DavNode, options: { membership: boolean; below: boolean }): Promise<void> {
   const check = ifOf(ctx);
   await evaluateIf(ctx, check);
-  const locks = await locksOn(ctx.core.store, node, options.membership);
-  if (options.below) locks.push(...(await locksBelow(ctx.core.store, node)));
+  const locks = await locksOn(ctx, node, options.membership);
+  if (options.below) locks.push(...(await locksBelow(ctx, node)));
   requireTokens(ctx, check, locks);
 }
 

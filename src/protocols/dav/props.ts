@@ -89,7 +89,7 @@ export async function liveValue(ctx: DavContext, node: DavNode, key: string): Pr
           + '<D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>'
         : undefined;
     case LIVE.lockdiscovery:
-      return node.anchor ? (await locksOn(ctx.core.store, node)).map(activeLockXml).join('') : undefined;
+      return node.anchor ? (await locksOn(ctx, node)).map(activeLockXml).join('') : undefined;
     case LIVE.quotaAvailable:
     case LIVE.quotaUsed: {
       const collection = e.kind === 'item' ? e.collection : e.kind === 'collection' ? e.collection : null;

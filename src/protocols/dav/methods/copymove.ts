@@ -34,11 +34,11 @@ export async function copyMove(ctx: DavContext, move: boolean): Promise<void> {
   else await evaluateIf(ctx, ifOf(ctx));
   // the destination's locks (and its folder's membership) must have been submitted too
   const check = ifOf(ctx);
-  requireTokens(ctx, check, await locksOn(ctx.core.store, target, true));
+  requireTokens(ctx, check, await locksOn(ctx, target, true));
   const { created } = await ctx.core.files.transfer(ctx.view, node.entry, target.entry, {
     move, overwrite: overwriteHeader === 'T', depth: depth === '0' ? 0 : 'infinity',
   });
-  if (move && node.anchor && node.entry.kind === 'item') await ctx.core.store.deleteLocksAt(node.anchor.anchorId, node.anchor.name);
+  if (move && node.anchor && node.entry.kind === 'item') await ctx.core.locks.forget(node.anchor.anchorId, node.anchor.name);
   res.writeHead(created ? 201 : 204, { 'content-length': 0 });
   res.end();
 }

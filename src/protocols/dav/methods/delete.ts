@@ -14,7 +14,7 @@ export async function del(ctx: DavContext): Promise<void> {
   if (node.collection && depthOf(ctx.req, 'infinity') !== 'infinity') throw new DavError(400, 'a folder is deleted with Depth: infinity only');
   await checkWrite(ctx, node, { membership: true, below: node.collection });
   await ctx.core.files.delete(node.entry);
-  if (node.anchor && node.entry.kind === 'item') await ctx.core.store.deleteLocksAt(node.anchor.anchorId, node.anchor.name);
+  if (node.anchor && node.entry.kind === 'item') await ctx.core.locks.forget(node.anchor.anchorId, node.anchor.name);
   res.writeHead(204);
   res.end();
 }

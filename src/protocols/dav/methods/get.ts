@@ -75,10 +75,15 @@ export async function get(ctx: DavContext, head: boolean): Promise<void> {
     headers['content-length'] = item.size;
     res.writeHead(200, headers);
   }
-  if (head || item.size === 0 || item.blobId === null) {
-    if (!head && item.blobId === null && item.size > 0) res.end(await ctx.core.store.readItemContent(item));
-    else res.end();
+  if (head || item.size === 0) {
+    res.end();
     return;
   }
-  await pipeline(ctx.core.store.blobs.stream(item.blobId, range ?? undefined), res);
+  try {
+    await pipeline(await ctx.core.files.stream(e, range ?? undefined), res);
+  } catch (err) {
+    // the client went away before the end: nothing more to say to it
+    if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    throw err;
+  }
 }

@@ -23,14 +23,13 @@ export async function lock(ctx: DavContext): Promise<void> {
   if (!node.anchor) throw new DavError(405, 'folders made by the server cannot be locked');
   const body = await readXml(req);
   const timeout = timeoutOf(req.headers.timeout as string | undefined);
-  const store = ctx.core.store;
   if (body === null) {
     // a refresh: the If header names the lock
     const check = ifOf(ctx);
-    const covering = await locksOn(store, node);
+    const covering = await locksOn(ctx, node);
     const lockToRefresh = covering.find((l) => check.tokens.has(l.token) && l.accountId === ctx.account.id);
     if (!lockToRefresh) throw new DavError(412, 'a refresh must name, in the If header, a lock of this resource', { ns: DAV, name: 'lock-token-matches-request-uri' });
-    const refreshed = await store.refreshLock(lockToRefresh.token, timeout, Date.now() + timeout * 1000);
+    const refreshed = await ctx.core.locks.refresh(lockToRefresh.token, timeout);
     send(ctx, 200, refreshed, false);
     return;
   }
@@ -49,7 +48,7 @@ export async function lock(ctx: DavContext): Promise<void> {
   } else if (entry.kind === 'missing' && !entry.parent.rights.includes('write')) {
     throw new DavError(403, 'the account may not add files here');
   }
-  const existing = [...(await locksOn(store, node)), ...(depth === 'infinity' ? await locksBelow(store, node) : [])];
+  const existing = [...(await locksOn(ctx, node)), ...(depth === 'infinity' ? await locksBelow(ctx, node) : [])];
   const conflict = existing.find((l) => l.scope === 'exclusive' || scope === 'exclusive');
   if (conflict) {
     throw new DavError(423, 'the resource is already locked', { ns: DAV, name: 'no-conflicting-lock', inner: `<D:href>${conflict.root}</D:href>` });
@@ -66,7 +65,7 @@ export async function lock(ctx: DavContext): Promise<void> {
     token: newToken(), anchorId: node.anchor!.anchorId, name: node.anchor!.name, depth: node.collection ? (depth === '0' ? '0' : 'infinity') : '0',
     scope, owner, accountId: ctx.account.id, root: node.href, timeoutSeconds: timeout, expiresAt: now + timeout * 1000, createdAt: now,
   };
-  await store.createLock(made);
+  await ctx.core.locks.create(made);
   send(ctx, status, made, true);
 }
 
@@ -74,11 +73,11 @@ export async function unlock(ctx: DavContext): Promise<void> {
   const header = ctx.req.headers['lock-token'] === undefined ? undefined : String(ctx.req.headers['lock-token']);
   const token = header ? /^<([^>]+)>$/.exec(header.trim())?.[1] : undefined;
   if (!token) throw new DavError(400, 'the Lock-Token header is missing or malformed');
-  const covering = await locksOn(ctx.core.store, ctx.node);
+  const covering = await locksOn(ctx, ctx.node);
   const found = covering.find((l) => l.token === token);
   if (!found) throw new DavError(409, 'no lock with that token covers this resource', { ns: DAV, name: 'lock-token-matches-request-uri' });
   if (found.accountId !== ctx.account.id) throw new DavError(403, 'the lock belongs to someone else');
-  await ctx.core.store.deleteLock(token);
+  await ctx.core.locks.release(token);
   ctx.res.writeHead(204);
   ctx.res.end();
 }

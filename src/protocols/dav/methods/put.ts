@@ -29,7 +29,9 @@ export async function put(ctx: DavContext): Promise<void> {
   const { item, created } = await ctx.core.files.write(e, req as AsyncIterable<Uint8Array>, {
     contentType: type,
     ...(length !== undefined ? { length } : {}),
-    ...(e.kind === 'item' ? { ifMatch: e.item.etag } : {}),
+    // a client's If-Match / If-None-Match, checked above, is held to until the write commits
+    ...(e.kind === 'item' && ifMatch !== undefined && ifMatch.trim() !== '*' ? { ifMatch: e.item.etag } : {}),
+    ...(e.kind === 'missing' && ifNoneMatch !== undefined ? { ifNoneMatch: true } : {}),
   });
   res.writeHead(created ? 201 : 204, { etag: `"${item.etag}"`, 'content-length': 0 });
   res.end();
