@@ -89,10 +89,6 @@ export function searchText(text: string): string {
   return squash(text.replace(/\u0000/g, ' ')).toLowerCase();
 }
 
-function decodedHeader(name: string, value: string): string {
-  return decodeWords(value);
-}
-
 /** The decoded text of the text parts (and of embedded messages' headers), bounded. */
 function bodyText(raw: Buffer, part: MimePart, out: { text: string }): void {
   if (out.text.length >= INDEX_LIMITS.text) return;
@@ -102,7 +98,7 @@ function bodyText(raw: Buffer, part: MimePart, out: { text: string }): void {
   }
   if (part.message) {
     const fields = readHeaderFields(raw, part.message.root.start, part.message.root.bodyStart);
-    out.text += ` ${fields.map((f) => `${f.name}: ${decodedHeader(f.name, f.value)}`).join(' ')} `;
+    out.text += ` ${fields.map((f) => `${f.name}: ${decodeWords(f.value)}`).join(' ')} `;
     bodyText(raw, part.message.root, out);
     return;
   }
@@ -133,7 +129,7 @@ export function describeMessage(raw: Uint8Array, flags: readonly string[], inter
   let headersText = '';
   let count = 0;
   for (const f of parsed.headers) {
-    const value = decodedHeader(f.name, f.value);
+    const value = decodeWords(f.value);
     if (headersText.length < INDEX_LIMITS.headers) headersText += `${f.name}: ${value}\n`;
     if (count++ >= INDEX_LIMITS.fields) continue;
     const list = (fields[`header:${f.name}`] ??= []);

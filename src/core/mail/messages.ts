@@ -152,7 +152,7 @@ export class Messages {
     const out: Item[] = [];
     let after = wanted[0]! - 1;
     while (after < last) {
-      const page = await this.store.listItems(collectionId, { afterUid: after, limit: PAGE });
+      const page = await this.store.listItems(collectionId, { afterUid: after, limit: Math.min(PAGE, last - after) });
       if (page.length === 0) break;
       for (const i of page) if (set.has(i.uid)) out.push(i);
       after = page[page.length - 1]!.uid;
