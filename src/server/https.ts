@@ -8,6 +8,8 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Prom
 export interface Doors {
   /** the drive (WebDAV), mounted at /files/ */
   readonly files: Handler;
+  /** calendars and contacts (CalDAV, CardDAV), mounted at /dav/, with /.well-known/caldav and /.well-known/carddav */
+  readonly groupware?: Handler;
   readonly site: Handler;
 }
 
@@ -16,6 +18,9 @@ export function httpsRouter(doors: Doors): Handler {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/files' || path.startsWith('/files/') || (req.method === 'OPTIONS' && (path === '/' || path === '*'))) {
       return doors.files(req, res);
+    }
+    if (doors.groupware && (path === '/dav' || path.startsWith('/dav/') || /^\/\.well-known\/(caldav|carddav)\/?$/.test(path))) {
+      return doors.groupware(req, res);
     }
     return doors.site(req, res);
   };

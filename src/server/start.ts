@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.ts';
 import type { Core } from '../core/index.ts';
 import { loadOrCreateCertificates, type TlsMaterial } from '../tls/certificates.ts';
 import { davHandler } from '../protocols/dav/index.ts';
+import { groupwareHandler } from '../protocols/dav/groupware/index.ts';
 import { startImap } from '../protocols/imap/listen.ts';
 import { redirectHandler, siteHandler } from '../web/site.ts';
 import { httpsRouter } from './https.ts';
@@ -64,7 +65,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     if (tls.generated) log.info(`made TLS certificates in ${config.certsDir}`);
     if (config.ports.https !== 0) {
       const files = davHandler(core, { mount: '/files/', depthInfinity: config.dav.depthInfinity }, log);
-      const server = createHttpsServer({ cert: tls.cert, key: tls.key }, httpsRouter({ files, site: siteHandler({ hostname: config.hostname }) }));
+      const server = createHttpsServer({ cert: tls.cert, key: tls.key }, httpsRouter({ files, groupware: groupwareHandler(core, log), site: siteHandler({ hostname: config.hostname }) }));
       server.headersTimeout = 30_000;
       server.requestTimeout = 300_000;
       listeners.push(await listen(server, 'https', config.bind, config.ports.https));
