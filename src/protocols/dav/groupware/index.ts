@@ -143,7 +143,8 @@ export function groupwareHandler(core: Core, log: GroupwareLogger) {
         }
       }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException)?.code === 'ECONNRESET' || req.destroyed && !res.headersSent) {
+      const code = (err as NodeJS.ErrnoException)?.code;
+      if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || res.destroyed) {
         res.destroy();
         return;
       }
