@@ -19,7 +19,8 @@ export function httpsRouter(doors: Doors): Handler {
     if (path === '/files' || path.startsWith('/files/') || (req.method === 'OPTIONS' && (path === '/' || path === '*'))) {
       return doors.files(req, res);
     }
-    if (doors.groupware && (path === '/dav' || path.startsWith('/dav/') || /^\/\.well-known\/(caldav|carddav)\/?$/.test(path))) {
+    // a PROPFIND on the root comes from a CalDAV/CardDAV client looking for its principal
+    if (doors.groupware && ((path === '/' && req.method === 'PROPFIND') || path === '/dav' || path.startsWith('/dav/') || /^\/\.well-known\/(caldav|carddav)\/?$/.test(path))) {
       return doors.groupware(req, res);
     }
     return doors.site(req, res);

@@ -37,6 +37,14 @@ export function groupwareHandler(core: Core, log: GroupwareLogger) {
     const method = (req.method ?? '').toUpperCase();
     const path = (req.url ?? '/').split('?')[0]!;
     try {
+      if (method === 'PROPFIND' && (path === '/' || path.startsWith('/.well-known/'))) {
+        // clients that ask the server's root or the well-known URL itself (python caldav,
+        // clients that do not follow a redirect with their body) get the principal there
+        const account = await authenticate(core, req);
+        const request = parsePropfind(await readXml(req));
+        await sendPropfind(res, { ...rootNode(account), href: path }, request, 0);
+        return;
+      }
       if (path.startsWith('/.well-known/')) {
         await discard(req);
         // RFC 6764 §5: the context path; clients then find the principal by PROPFIND on it

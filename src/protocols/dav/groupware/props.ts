@@ -70,7 +70,7 @@ function node(href: string, collection: boolean, values: Record<string, () => Pr
   };
 }
 
-const ALLPROP = [P.resourcetype, P.displayname, P.getetag, P.getcontenttype, P.getcontentlength, P.getlastmodified];
+const ALLPROP = [P.resourcetype, P.displayname, P.currentUserPrincipal, P.getetag, P.getcontenttype, P.getcontentlength, P.getlastmodified];
 
 function accountProps(account: Account): Record<string, () => string> {
   return {
