@@ -7,6 +7,7 @@ import { openStore } from './store/open.ts';
 export function coreSettings(config: Config): CoreSettings {
   return {
     domain: config.domain,
+    hostname: config.hostname,
     defaultPlan: config.defaultPlan,
     password: config.password,
     files: config.files,

@@ -203,6 +203,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
     tlsCert: tlsCert === null ? null : resolve(cwd, tlsCert),
     tlsKey: tlsKey === null ? null : resolve(cwd, tlsKey),
     smtpRelay: opt('smtp_relay'),
+    smtp: {
+      maxBytes: num('smtp_max_bytes'), ratePerHour: num('submission_rate_per_hour'),
+      retrySeconds: num('smtp_retry_seconds'), queueHours: num('smtp_queue_hours'),
+    },
     logLevel: str('log_level') as Config['logLevel'],
     password: { minLength: num('password_min_length'), maxLength: num('password_max_length') },
     defaultPlan: str('default_plan'),

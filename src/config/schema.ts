@@ -55,6 +55,14 @@ export const SETTINGS = [
     help: 'PEM private key file; unset: the generated one' },
   { key: 'smtp_relay', env: 'BUREAU_SMTP_RELAY', type: { kind: 'smtp-url' }, default: null,
     help: '`smtp://host:port` smarthost for outbound mail; unset: direct MX delivery' },
+  { key: 'smtp_max_bytes', env: 'BUREAU_SMTP_MAX_BYTES', type: { kind: 'integer', min: 1024, max: 52_428_800 }, default: 26_214_400,
+    help: 'largest message accepted by SMTP (announced as SIZE; larger ones are refused with 552), in bytes' },
+  { key: 'submission_rate_per_hour', env: 'BUREAU_SUBMISSION_RATE_PER_HOUR', type: { kind: 'integer', min: 1, max: 1_000_000 }, default: 500,
+    help: 'recipients an account may send to per hour through submission; more are refused with 451 4.7.1' },
+  { key: 'smtp_retry_seconds', env: 'BUREAU_SMTP_RETRY_SECONDS', type: { kind: 'integer', min: 1, max: 86_400 }, default: 300,
+    help: 'delay before the first retry of outbound mail that failed for now; each further retry waits twice as long, up to 6 hours' },
+  { key: 'smtp_queue_hours', env: 'BUREAU_SMTP_QUEUE_HOURS', type: { kind: 'integer', min: 1, max: 720 }, default: 120,
+    help: 'how long outbound mail is retried before it is given up and the sender notified' },
   { key: 'log_level', env: 'BUREAU_LOG_LEVEL', type: { kind: 'enum', values: ['debug', 'info', 'warn', 'error'] },
     default: 'info', help: 'least important messages that are logged' },
   { key: 'password_min_length', env: 'BUREAU_PASSWORD_MIN_LENGTH', type: { kind: 'integer', min: 1, max: 1024 },
@@ -102,6 +110,7 @@ export interface Config {
   readonly tlsCert: string | null;
   readonly tlsKey: string | null;
   readonly smtpRelay: string | null;
+  readonly smtp: { readonly maxBytes: number; readonly ratePerHour: number; readonly retrySeconds: number; readonly queueHours: number };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly password: { readonly minLength: number; readonly maxLength: number };
   readonly defaultPlan: string;

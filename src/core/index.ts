@@ -14,6 +14,8 @@ import type { PasswordPolicy } from './passwords.ts';
 import { Plans } from './plans.ts';
 import { Quota } from './quota.ts';
 import { Sharing } from './sharing.ts';
+import { Dkim } from './outbound/dkim.ts';
+import { Throttle } from './throttle.ts';
 
 export interface CoreSettings {
   /** the primary mail domain, always hosted */
@@ -22,6 +24,8 @@ export interface CoreSettings {
   readonly plans: readonly Plan[];
   readonly password: PasswordPolicy;
   readonly files: FilesSettings;
+  /** the name the server announces (MX records, DSNs); defaults to the domain */
+  readonly hostname?: string;
 }
 
 export interface Core {
@@ -39,6 +43,9 @@ export interface Core {
   readonly calendar: Calendars;
   readonly contacts: Contacts;
   readonly mail: Mail;
+  readonly dkim: Dkim;
+  /** authentication failures, for every door */
+  readonly throttle: Throttle;
 }
 
 export async function createCore(store: Store, settings: CoreSettings): Promise<Core> {
@@ -63,5 +70,7 @@ export async function createCore(store: Store, settings: CoreSettings): Promise<
     calendar: new Calendars(store, quota, access, DEFAULT_CALENDAR_SETTINGS),
     contacts: new Contacts(store, quota, access, settings.domain),
     mail: new Mail(store, quota),
+    dkim: new Dkim(store, settings.hostname ?? settings.domain),
+    throttle: new Throttle(),
   };
 }

@@ -12,6 +12,7 @@ import { loadOrCreateCertificates, type TlsMaterial } from '../tls/certificates.
 import { davHandler } from '../protocols/dav/index.ts';
 import { groupwareHandler } from '../protocols/dav/groupware/index.ts';
 import { startImap } from '../protocols/imap/listen.ts';
+import { startSmtp } from '../protocols/smtp/listen.ts';
 import { redirectHandler, siteHandler } from '../web/site.ts';
 import { httpsRouter } from './https.ts';
 import { listen, type Listener } from './listeners.ts';
@@ -75,6 +76,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       listeners.push(await listen(server, 'http', config.bind, config.ports.http));
     }
     listeners.push(...await startImap({ core, tls, bind: config.bind, port: config.ports.imap, tlsPort: config.ports.imaps, hostname: config.hostname, log }));
+    listeners.push(...await startSmtp({ core, tls, bind: config.bind, hostname: config.hostname, port: config.ports.smtp, submissionPort: config.ports.submission, submissionsPort: config.ports.submissions, maxBytes: config.smtp.maxBytes, relay: config.smtpRelay, ratePerHour: config.smtp.ratePerHour, retryBaseSeconds: config.smtp.retrySeconds, expireHours: config.smtp.queueHours, log }));
     const running = core;
     // Hourly: blob files of writes that never committed. The timer also keeps
     // the process alive when every listener is turned off.

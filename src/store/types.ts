@@ -430,6 +430,19 @@ export interface Store {
   copyItems(input: CopyItems): Promise<CopiedItem[]>;
   /** Deletes those items; returns them (uids that do not exist are skipped). */
   deleteItems(collectionId: number, uids: readonly number[]): Promise<Item[]>;
+
+  // ----- outbound mail
+  /** queues messages in one transaction; returns their ids */
+  enqueueOutbound(messages: readonly NewOutboundMessage[]): Promise<number[]>;
+  /** takes up to `limit` due messages for `leaseMs` (no other process takes them meanwhile) */
+  claimOutbound(now: number, limit: number, leaseMs: number): Promise<OutboundMessage[]>;
+  /** a failed attempt: counted, tried again at `nextAttemptAt` */
+  deferOutbound(id: number, nextAttemptAt: number, error: string): Promise<void>;
+  /** delivered, bounced or expired: gone from the queue */
+  removeOutbound(id: number): Promise<void>;
+  listOutbound(): Promise<OutboundMessage[]>;
+  putDkimKey(key: DkimKey): Promise<void>;
+  getDkimKey(domain: string): Promise<DkimKey | null>;
 }
 
 export interface MetaChange {
@@ -486,4 +499,37 @@ export interface BlobStore {
   remove(id: string): Promise<void>;
   /** every blob id on disk */
   list(): AsyncIterable<{ id: string; mtimeMs: number }>;
+}
+
+/** A message waiting to leave for one destination domain (the outbound queue). */
+export interface NewOutboundMessage {
+  /** the sending account; null for notices the server makes itself */
+  readonly accountId: number | null;
+  /** envelope sender ('' for a bounce) */
+  readonly sender: string;
+  /** envelope recipients, all at `domain` */
+  readonly recipients: readonly string[];
+  readonly domain: string;
+  readonly raw: Uint8Array;
+  readonly nextAttemptAt: number;
+  readonly expiresAt: number;
+}
+
+export interface OutboundMessage extends NewOutboundMessage {
+  readonly id: number;
+  readonly raw: Buffer;
+  readonly attempts: number;
+  readonly lastError: string;
+  readonly createdAt: number;
+}
+
+/** The DKIM signing key of a hosted domain. */
+export interface DkimKey {
+  readonly domain: string;
+  readonly selector: string;
+  /** PKCS#8 PEM */
+  readonly privateKey: string;
+  /** SPKI DER, base64 (the p= of the DNS record) */
+  readonly publicKey: string;
+  readonly createdAt: number;
 }

@@ -7,7 +7,8 @@ import { formatTime, table } from '../output.ts';
 const add: Command = {
   usage: 'domain add DOMAIN [--owner ADDRESS]',
   help: 'Hosts another mail domain, so that accounts can be created at it; --owner names the account (an '
-    + 'organisation) it belongs to. The primary domain (BUREAU_DOMAIN) is always hosted.',
+    + 'organisation) it belongs to. Makes the domain\'s DKIM key and prints the DNS records to publish '
+    + '(MX, SPF, DKIM, DMARC). The primary domain (BUREAU_DOMAIN) is always hosted.',
   options: { owner: { type: 'string' } },
   args: ['DOMAIN'],
   async run({ core, args, options, io }) {
@@ -16,6 +17,8 @@ const add: Command = {
     const owner = ownerText === undefined ? null : await accountNamed(core, ownerText);
     const domain = await core.domains.add(name, owner === null ? null : owner.address);
     io.out(owner === null ? `added the domain ${domain.name}` : `added the domain ${domain.name} (owner ${owner.address})`);
+    io.out('publish these DNS records (MX, SPF, DKIM, DMARC):');
+    for (const r of await core.dkim.records(domain.name)) io.out(`${r.name} IN ${r.type} ${r.value}`);
   },
 };
 

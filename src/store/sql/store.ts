@@ -17,8 +17,9 @@ import {
   toSession, toSpace,
 } from './rows.ts';
 import { SqlLocks } from './locks.ts';
+import { SqlOutbound } from './outbound.ts';
 import { copyItems, deleteItems, updateItemsMeta } from './mail.ts';
-import type { CopiedItem, CopyItems, MetaChange } from '../types.ts';
+import type { CopiedItem, CopyItems, DkimKey, MetaChange, NewOutboundMessage, OutboundMessage } from '../types.ts';
 import { compileSearch, readIndex } from './search.ts';
 import { SUBTREE, trashBlobsOf } from './writes.ts';
 
@@ -53,11 +54,13 @@ export class SqlStore implements Store {
   readonly blobs: DiskBlobStore;
   private readonly db: SqlDriver;
   private readonly locks: SqlLocks;
+  private readonly outbound: SqlOutbound;
   private emptying: Promise<void> | null = null;
 
   constructor(db: SqlDriver, blobs: DiskBlobStore) {
     this.db = db;
     this.locks = new SqlLocks(db);
+    this.outbound = new SqlOutbound(db);
     this.kind = db.kind;
     this.blobs = blobs;
   }
@@ -764,5 +767,34 @@ export class SqlStore implements Store {
 
   deleteItems(collectionId: number, uids: readonly number[]): Promise<Item[]> {
     return deleteItems(this.db, collectionId, uids, this.freed);
+  }
+
+  // ----- outbound mail
+  enqueueOutbound(messages: readonly NewOutboundMessage[]): Promise<number[]> {
+    return this.outbound.enqueue(messages);
+  }
+
+  claimOutbound(now: number, limit: number, leaseMs: number): Promise<OutboundMessage[]> {
+    return this.outbound.claim(now, limit, leaseMs);
+  }
+
+  deferOutbound(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    return this.outbound.defer(id, nextAttemptAt, error);
+  }
+
+  removeOutbound(id: number): Promise<void> {
+    return this.outbound.remove(id);
+  }
+
+  listOutbound(): Promise<OutboundMessage[]> {
+    return this.outbound.list();
+  }
+
+  putDkimKey(key: DkimKey): Promise<void> {
+    return this.outbound.putDkimKey(key);
+  }
+
+  getDkimKey(domain: string): Promise<DkimKey | null> {
+    return this.outbound.getDkimKey(domain);
   }
 }

@@ -5,6 +5,7 @@
 import { foundation } from './001-foundation.ts';
 import { itemIndex } from './002-item-index.ts';
 import { davLocks } from './004-dav-locks.ts';
+import { outbound } from './005-outbound.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -31,4 +32,5 @@ export const MIGRATIONS: readonly Migration[] = [
   foundation,
   itemIndex,
   davLocks,
+  outbound,
 ];

@@ -1,0 +1,27 @@
+// What the SMTP listeners share: errors in SMTP's words, reading DATA within
+// the size limit.
+import type { Readable } from 'node:stream';
+
+export type SmtpError = Error & { responseCode: number };
+
+export function smtpError(code: number, text: string): SmtpError {
+  return Object.assign(new Error(text), { responseCode: code });
+}
+
+/** The message bytes, or null when they went over the limit (the rest is read and dropped). */
+export function readData(stream: Readable & { sizeExceeded?: boolean }, maxBytes: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+    });
+    stream.once('error', reject);
+    stream.once('end', () => resolve(size > maxBytes || stream.sizeExceeded ? null : Buffer.concat(chunks, size)));
+  });
+}
+
+export function rfc2822Date(d = new Date()): string {
+  return d.toUTCString().replace('GMT', '+0000');
+}

@@ -1,0 +1,78 @@
+// The outbound mail queue and the DKIM keys (migration 005).
+import type { DkimKey, NewOutboundMessage, OutboundMessage } from '../types.ts';
+import type { Row, SqlDriver } from './driver.ts';
+
+function toMessage(r: Row): OutboundMessage {
+  const raw = r.raw as Uint8Array;
+  return {
+    id: Number(r.id),
+    accountId: r.account_id === null ? null : Number(r.account_id),
+    sender: String(r.sender),
+    recipients: JSON.parse(String(r.recipients)) as string[],
+    domain: String(r.domain),
+    raw: raw instanceof Buffer ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength),
+    attempts: Number(r.attempts),
+    nextAttemptAt: Number(r.next_attempt_at),
+    expiresAt: Number(r.expires_at),
+    lastError: String(r.last_error),
+    createdAt: Number(r.created_at),
+  };
+}
+
+export class SqlOutbound {
+  private readonly db: SqlDriver;
+  constructor(db: SqlDriver) {
+    this.db = db;
+  }
+
+  async enqueue(messages: readonly NewOutboundMessage[]): Promise<number[]> {
+    return this.db.transaction(async (tx) => {
+      const ids: number[] = [];
+      for (const m of messages) {
+        const row = await tx.get(
+          `INSERT INTO outbound_queue (account_id, sender, recipients, domain, raw, next_attempt_at, expires_at, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+          [m.accountId, m.sender, JSON.stringify(m.recipients), m.domain, m.raw, m.nextAttemptAt, m.expiresAt, Date.now()]);
+        ids.push(Number(row!.id));
+      }
+      return ids;
+    });
+  }
+
+  async claim(now: number, limit: number, leaseMs: number): Promise<OutboundMessage[]> {
+    const rows = await this.db.all(
+      `UPDATE outbound_queue SET lease_until = $2
+       WHERE lease_until <= $1 AND id IN (
+         SELECT id FROM outbound_queue WHERE next_attempt_at <= $1 AND lease_until <= $1 ORDER BY next_attempt_at LIMIT $3)
+       RETURNING *`,
+      [now, now + leaseMs, limit]);
+    return rows.map(toMessage);
+  }
+
+  async defer(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    await this.db.run(
+      'UPDATE outbound_queue SET attempts = attempts + 1, next_attempt_at = $2, lease_until = 0, last_error = $3 WHERE id = $1',
+      [id, nextAttemptAt, error.slice(0, 1000)]);
+  }
+
+  async remove(id: number): Promise<void> {
+    await this.db.run('DELETE FROM outbound_queue WHERE id = $1', [id]);
+  }
+
+  async list(): Promise<OutboundMessage[]> {
+    return (await this.db.all('SELECT * FROM outbound_queue ORDER BY id')).map(toMessage);
+  }
+
+  async putDkimKey(key: DkimKey): Promise<void> {
+    await this.db.run(
+      `INSERT INTO dkim_keys (domain, selector, private_key, public_key, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (domain) DO UPDATE SET selector = excluded.selector, private_key = excluded.private_key,
+         public_key = excluded.public_key, created_at = excluded.created_at`,
+      [key.domain, key.selector, key.privateKey, key.publicKey, key.createdAt]);
+  }
+
+  async getDkimKey(domain: string): Promise<DkimKey | null> {
+    const r = await this.db.get('SELECT * FROM dkim_keys WHERE domain = $1', [domain]);
+    return r ? { domain: String(r.domain), selector: String(r.selector), privateKey: String(r.private_key), publicKey: String(r.public_key), createdAt: Number(r.created_at) } : null;
+  }
+}
