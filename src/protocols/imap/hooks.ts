@@ -75,7 +75,7 @@ export function createHooks(core: Core, notifier: ImapNotifier, log: HookLog) {
   return {
     onAuth(login: { username: string; password: string }, session: ImapSession, callback: Cb): void {
       (async () => {
-        const found = await core.accounts.authenticate(login.username, login.password, 'imap');
+        const found = await core.throttle.guard([`ip:${session.remoteAddress}`, `account:${login.username.trim().toLowerCase()}`], () => core.accounts.authenticate(login.username, login.password, 'imap'));
         if (!found) return callback(null, {});
         if (!(await core.plans.allows(found, 'clients'))) {
           const err = Object.assign(new Error(responseText(
