@@ -11,6 +11,7 @@ import { authorize } from '../acl.ts';
 import { Conflict, NotFound, PreconditionFailed } from '../errors.ts';
 import type { Quota } from '../quota.ts';
 import { expand, MAX_TIME, MIN_TIME, overlaps, type Occurrence } from './expand.ts';
+import { expandedText, limitedText, type Range } from './expanded.ts';
 import { matches, narrowing, needsExpansion, toFilter, type CalendarQuery, type CompFilter } from './filter.ts';
 import { busyTypeOf, formatFreeBusy, mergeBusy, type BusyPeriod } from './freebusy.ts';
 import {
@@ -316,6 +317,25 @@ export class Calendars {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * An object's text as a calendar-data element with CALDAV:expand or
+   * CALDAV:limit-recurrence-set asks for it (RFC 4791 §9.6.5, §9.6.6):
+   * floating and all-day values are read in `timezone` (a name or a
+   * VCALENDAR with a VTIMEZONE, a calendar-query's CALDAV:timezone), else in
+   * the calendar's zone. The text as stored when it no longer parses. The
+   * caller has read the object (getMany, query), so no check is made here.
+   */
+  shapeData(collection: Collection, text: string, how: { readonly expand?: Range; readonly limit?: Range; readonly timezone?: string }): string {
+    const zone = zoneFromSpec(how.timezone) ?? this.zoneOf(collection);
+    try {
+      if (how.expand) return expandedText(text, how.expand, zone);
+      if (how.limit) return limitedText(text, how.limit, zone);
+    } catch {
+      // stored by an older version and no longer parsed: as stored
+    }
+    return text;
   }
 
   /** The instances of an object in a range (for CALDAV:expand and limit-recurrence-set); needs `read`. */

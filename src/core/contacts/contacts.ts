@@ -414,6 +414,20 @@ export class Contacts {
     return { groupId, cards, ctag: `"${hashHex(cards.map((c) => `${c.name} ${c.etag}`).join('\n')).slice(0, 32)}"` };
   }
 
+  /**
+   * The cards of a group's directory that match an addressbook-query filter
+   * (the same matching as `query`, on the generated cards), at most `limit`.
+   */
+  async directoryQuery(accountId: number, groupId: number, q: AddressBookQuery, limit?: number): Promise<DirectoryCard[]> {
+    const out: DirectoryCard[] = [];
+    for (const c of (await this.directory(accountId, groupId)).cards) {
+      if ((q.props ?? []).length > 0 && !cardMatches(parseVCardText(c.text), q)) continue;
+      out.push(c);
+      if (limit !== undefined && out.length >= limit) break;
+    }
+    return out;
+  }
+
   /** One card of a group's directory, by resource name. */
   async directoryCard(accountId: number, groupId: number, name: string): Promise<DirectoryCard> {
     const card = (await this.directory(accountId, groupId)).cards.find((c) => c.name === name);

@@ -4,7 +4,7 @@
 // account may see is core's decision (readable items, free/busy rights).
 import type { Core } from '../../../core/index.ts';
 import type { CompFilter, PropFilter, TextMatch } from '../../../core/calendar/filter.ts';
-import type { AddressBookQuery, CardPropFilter } from '../../../core/contacts/contacts.ts';
+import type { AddressBookQuery, CardPropFilter, DirectoryCard } from '../../../core/contacts/contacts.ts';
 import type { Account, Item } from '../../../core/types.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readXml } from '../body.ts';
@@ -101,6 +101,23 @@ function cardFilter(filter: XmlElement | undefined): AddressBookQuery {
   return { ...(filter.attributes.test === 'allof' ? { test: 'allof' as const } : {}), props };
 }
 
+/** CALDAV:expand or CALDAV:limit-recurrence-set inside the calendar-data asked for (RFC 4791 §9.6.5, §9.6.6). */
+function calendarDataShape(asked: readonly XmlElement[]): { expand?: { start: number; end: number }; limit?: { start: number; end: number } } {
+  const data = asked.find((p) => is(p, CALDAV, 'calendar-data'));
+  if (!data) return {};
+  const range = (e: XmlElement): { start: number; end: number } => {
+    const start = parseUtc(e.attributes.start);
+    const end = parseUtc(e.attributes.end);
+    if (start === undefined || end === undefined || end <= start) throw new DavError(400, `${e.name} needs a start before its end, in UTC`, { ns: CALDAV, name: 'valid-filter' });
+    return { start, end };
+  };
+  const ex = child(data, CALDAV, 'expand');
+  if (ex) return { expand: range(ex) };
+  const lim = child(data, CALDAV, 'limit-recurrence-set');
+  if (lim) return { limit: range(lim) };
+  return {};
+}
+
 /** The properties asked in a REPORT's DAV:prop (all of getetag when none). */
 function askedProps(body: XmlElement): XmlElement[] {
   const prop = child(body, DAV, 'prop');
@@ -139,9 +156,12 @@ async function withContent(core: Core, account: Account, e: HomeEntry, items: re
   return got.map(({ item, content }) => ({ name: item.name ?? '', etag: item.etag, contentType: item.contentType, size: item.size, content }));
 }
 
+function directoryOne(c: DirectoryCard): Found {
+  return { name: c.name, etag: c.etag.replace(/"/g, ''), contentType: 'text/vcard; charset=utf-8', size: c.content.byteLength, content: c.content };
+}
+
 async function directoryFound(core: Core, account: Account, e: HomeEntry): Promise<Found[]> {
-  const d = await core.contacts.directory(account.id, e.groupId!);
-  return d.cards.map((c) => ({ name: c.name, etag: c.etag.replace(/"/g, ''), contentType: 'text/vcard; charset=utf-8', size: c.content.byteLength, content: c.content }));
+  return (await core.contacts.directory(account.id, e.groupId!)).cards.map(directoryOne);
 }
 
 export async function report(r: ReportRequest): Promise<void> {
@@ -152,13 +172,17 @@ export async function report(r: ReportRequest): Promise<void> {
   const dataKey = calendar ? P.calendarData : P.addressData;
   const asked = askedProps(body);
   const href = (name: string): string => objectHref(r.account, r.home, r.segment, name);
-  const text = (f: Found): string => decoder.decode(f.content!);
+  const tz = calendar ? child(body, CALDAV, 'timezone') : undefined;
+  const shape = calendar ? calendarDataShape(asked) : {};
+  const plain = (f: Found): string => decoder.decode(f.content!);
+  const text = shape.expand || shape.limit
+    ? (f: Found): string => r.core.calendar.shapeData(entry.collection!, plain(f), { ...shape, ...(tz ? { timezone: textOf(tz) } : {}) })
+    : plain;
   try {
     if (calendar && is(body, CALDAV, 'calendar-query')) {
       const filter = child(body, CALDAV, 'filter');
       const root = filter ? elements(filter).find((x) => is(x, CALDAV, 'comp-filter')) : undefined;
       if (!root) throw new DavError(400, 'a calendar-query needs a filter with a VCALENDAR comp-filter', { ns: CALDAV, name: 'valid-filter' });
-      const tz = child(body, CALDAV, 'timezone');
       const items = await r.core.calendar.query(r.account.id, entry.collection!.id, { filter: compFilter(root), ...(tz ? { timezone: textOf(tz) } : {}) });
       const found = await withContent(r.core, r.account, entry, items);
       sendAll(r.res, found.map((f) => describe(href(f.name), f, asked, dataKey, text)));
@@ -169,7 +193,8 @@ export async function report(r: ReportRequest): Promise<void> {
       const nresults = limitEl ? Number(textOf(child(limitEl, CARDDAV, 'nresults') ?? limitEl).trim()) : undefined;
       const q = cardFilter(child(body, CARDDAV, 'filter'));
       let found: Found[];
-      if (entry.collection === null) found = await directoryFound(r.core, r.account, entry);
+      const limit = nresults && nresults > 0 ? nresults : undefined;
+      if (entry.collection === null) found = (await r.core.contacts.directoryQuery(r.account.id, entry.groupId!, q, limit)).map(directoryOne);
       else found = await withContent(r.core, r.account, entry, await r.core.contacts.query(r.account.id, entry.collection.id, q, nresults && nresults > 0 ? nresults : undefined));
       sendAll(r.res, found.map((f) => describe(href(f.name), f, asked, dataKey, text)));
       return;
