@@ -21,17 +21,35 @@ export async function writeIndex(tx: SqlRunner, itemId: number, collectionId: nu
     for (const [field] of fields) await tx.run('DELETE FROM item_fields WHERE item_id = $1 AND field = $2', [itemId, field]);
     if (index.ranges && index.ranges.length > 0) await tx.run('DELETE FROM item_ranges WHERE item_id = $1', [itemId]);
   }
+  const fieldRows: SqlValue[][] = [];
   for (const [field, values] of fields) {
-    for (const value of new Set(values)) {
-      await tx.run('INSERT INTO item_fields (item_id, collection_id, field, value) VALUES ($1, $2, $3, $4)', [itemId, collectionId, field, value]);
-    }
+    for (const value of new Set(values)) fieldRows.push([itemId, collectionId, field, value]);
   }
+  await insertRows(tx, 'item_fields (item_id, collection_id, field, value)', fieldRows);
+  const rangeRows: SqlValue[][] = [];
   for (const r of index.ranges ?? []) {
     if (!Number.isSafeInteger(r.start) || !Number.isSafeInteger(r.end) || r.end <= r.start) {
       throw new Conflict(`the range ${r.kind} [${r.start}, ${r.end}) is not a non-empty span of whole milliseconds`);
     }
-    await tx.run('INSERT INTO item_ranges (item_id, collection_id, kind, start_at, end_at) VALUES ($1, $2, $3, $4, $5)',
-      [itemId, collectionId, r.kind, r.start, r.end]);
+    rangeRows.push([itemId, collectionId, r.kind, r.start, r.end]);
+  }
+  await insertRows(tx, 'item_ranges (item_id, collection_id, kind, start_at, end_at)', rangeRows);
+}
+
+/**
+ * Inserts rows with multi-row INSERTs of 64, 32, … 1 rows (so that few
+ * distinct statements are prepared, and parameters stay far below either
+ * backend's limit).
+ */
+async function insertRows(tx: SqlRunner, target: string, rows: readonly SqlValue[][]): Promise<void> {
+  for (let i = 0; i < rows.length;) {
+    let n = 64;
+    while (n > rows.length - i) n >>= 1;
+    const width = rows[i]!.length;
+    const tuples: string[] = [];
+    for (let r = 0; r < n; r++) tuples.push(`(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`);
+    await tx.run(`INSERT INTO ${target} VALUES ${tuples.join(', ')}`, rows.slice(i, i + n).flat());
+    i += n;
   }
 }
 
