@@ -212,6 +212,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     defaultPlan: str('default_plan'),
     plans,
     shutdownGraceSeconds: num('shutdown_grace_seconds'),
+    web: { signupLinkHours: num('signup_link_hours'), signupsPerHour: num('signups_per_hour') },
     dav: { depthInfinity: str('dav_depth_infinity') === 'on' },
     files: { macosMetadata: str('files_macos_metadata') as 'keep' | 'refuse' },
   };

@@ -75,6 +75,10 @@ export const SETTINGS = [
     help: 'whether a WebDAV PROPFIND may ask for a whole tree at once (Depth: infinity)' },
   { key: 'files_macos_metadata', env: 'BUREAU_FILES_MACOS_METADATA', type: { kind: 'enum', values: ['keep', 'refuse'] }, default: 'keep',
     help: "macOS Finder's ._* and .DS_Store files on the drive: kept like any file, or refused" },
+  { key: 'signup_link_hours', env: 'BUREAU_SIGNUP_LINK_HOURS', type: { kind: 'integer', min: 1, max: 720 }, default: 48,
+    help: 'how long the activation link of a web sign-up works; an account not activated by then is removed and its address freed' },
+  { key: 'signups_per_hour', env: 'BUREAU_SIGNUPS_PER_HOUR', type: { kind: 'integer', min: 1, max: 100_000 }, default: 5,
+    help: 'web sign-ups (and resent activation links) allowed per client address and hour' },
   { key: 'shutdown_grace_seconds', env: 'BUREAU_SHUTDOWN_GRACE_SECONDS', type: { kind: 'integer', min: 0, max: 600 },
     default: 10, help: 'how long a stopping server lets open connections finish before closing them' },
 ] as const satisfies readonly SettingSpec[];
@@ -116,6 +120,7 @@ export interface Config {
   readonly defaultPlan: string;
   readonly plans: Readonly<Record<string, PlanSettings>>;
   readonly shutdownGraceSeconds: number;
+  readonly web: { readonly signupLinkHours: number; readonly signupsPerHour: number };
   readonly dav: { readonly depthInfinity: boolean };
   readonly files: { readonly macosMetadata: 'keep' | 'refuse' };
 }

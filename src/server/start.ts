@@ -13,7 +13,9 @@ import { davHandler } from '../protocols/dav/index.ts';
 import { groupwareHandler } from '../protocols/dav/groupware/index.ts';
 import { startImap } from '../protocols/imap/listen.ts';
 import { startSmtp } from '../protocols/smtp/listen.ts';
-import { redirectHandler, siteHandler } from '../web/site.ts';
+import { redirectHandler } from '../web/site.ts';
+import { webSite } from '../web/app.ts';
+import { Outbound } from '../core/outbound/queue.ts';
 import { httpsRouter } from './https.ts';
 import { listen, type Listener } from './listeners.ts';
 import type { Logger } from './log.ts';
@@ -64,9 +66,21 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       certsDir: config.certsDir, hostname: config.hostname, tlsCert: config.tlsCert, tlsKey: config.tlsKey,
     });
     if (tls.generated) log.info(`made TLS certificates in ${config.certsDir}`);
+    // the one outbound queue: mail submitted by clients and the web site's own messages
+    const outbound = new Outbound(core, {
+      relay: config.smtpRelay, hostname: config.hostname,
+      retryBaseMs: config.smtp.retrySeconds * 1000, maxDelayMs: Math.max(config.smtp.retrySeconds * 1000, 6 * 3_600_000),
+      expireMs: config.smtp.queueHours * 3_600_000, pollMs: Math.min(60_000, config.smtp.retrySeconds * 1000),
+      timeoutMs: 30_000, log,
+    });
+    const web = webSite(core, {
+      baseUrl: `https://${config.hostname}${config.ports.https === 443 ? '' : `:${config.ports.https}`}`,
+      signupLinkHours: config.web.signupLinkHours, signupsPerHour: config.web.signupsPerHour,
+      from: `noreply@${config.domain}`, send: (sender, recipients, raw) => outbound.enqueue(null, sender, recipients, raw), log,
+    });
     if (config.ports.https !== 0) {
       const files = davHandler(core, { mount: '/files/', depthInfinity: config.dav.depthInfinity }, log);
-      const server = createHttpsServer({ cert: tls.cert, key: tls.key }, httpsRouter({ files, groupware: groupwareHandler(core, log), site: siteHandler({ hostname: config.hostname }) }));
+      const server = createHttpsServer({ cert: tls.cert, key: tls.key }, httpsRouter({ files, groupware: groupwareHandler(core, log), site: web.handler }));
       server.headersTimeout = 30_000;
       server.requestTimeout = 300_000;
       listeners.push(await listen(server, 'https', config.bind, config.ports.https));
@@ -76,12 +90,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       listeners.push(await listen(server, 'http', config.bind, config.ports.http));
     }
     listeners.push(...await startImap({ core, tls, bind: config.bind, port: config.ports.imap, tlsPort: config.ports.imaps, hostname: config.hostname, log }));
-    listeners.push(...await startSmtp({ core, tls, bind: config.bind, hostname: config.hostname, port: config.ports.smtp, submissionPort: config.ports.submission, submissionsPort: config.ports.submissions, maxBytes: config.smtp.maxBytes, relay: config.smtpRelay, ratePerHour: config.smtp.ratePerHour, retryBaseSeconds: config.smtp.retrySeconds, expireHours: config.smtp.queueHours, log }));
+    listeners.push(...await startSmtp({ core, tls, bind: config.bind, hostname: config.hostname, port: config.ports.smtp, submissionPort: config.ports.submission, submissionsPort: config.ports.submissions, maxBytes: config.smtp.maxBytes, relay: config.smtpRelay, ratePerHour: config.smtp.ratePerHour, retryBaseSeconds: config.smtp.retrySeconds, expireHours: config.smtp.queueHours, log, outbound }));
+    outbound.start();
     const running = core;
     // Hourly: blob files of writes that never committed. The timer also keeps
     // the process alive when every listener is turned off.
     const collector = setInterval(() => {
       running.store.collectGarbage().catch((err: unknown) => log.warn(`blob collection failed: ${(err as Error).message}`));
+      web.site.signups.sweep().catch((err: unknown) => log.warn(`removing expired sign-ups failed: ${(err as Error).message}`));
     }, GARBAGE_INTERVAL_MS);
     let stopping: Promise<void> | null = null;
     return {
@@ -92,6 +108,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         stopping ??= (async () => {
           clearInterval(collector);
           await Promise.all(listeners.map((l) => l.close(config.shutdownGraceSeconds * 1000)));
+          await outbound.stop(config.shutdownGraceSeconds * 1000);
           await running.store.close();
         })();
         return stopping;

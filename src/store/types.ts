@@ -443,6 +443,19 @@ export interface Store {
   listOutbound(): Promise<OutboundMessage[]>;
   putDkimKey(key: DkimKey): Promise<void>;
   getDkimKey(domain: string): Promise<DkimKey | null>;
+
+  // account contact addresses (sign-up activation)
+  /** creates or replaces the account's contact row */
+  putAccountContact(c: AccountContact): Promise<void>;
+  getAccountContact(accountId: number): Promise<AccountContact | null>;
+  /**
+   * Uses an activation link once: when `tokenHash` is outstanding and not
+   * expired at `now`, confirms the address, forgets the link and makes a
+   * pending account active, in one transaction; the account id, else null.
+   */
+  confirmAccountContact(tokenHash: string, now: number): Promise<number | null>;
+  /** pending accounts whose activation link expired before `now` */
+  listExpiredSignups(now: number): Promise<number[]>;
 }
 
 export interface MetaChange {
@@ -531,5 +544,16 @@ export interface DkimKey {
   readonly privateKey: string;
   /** SPKI DER, base64 (the p= of the DNS record) */
   readonly publicKey: string;
+  readonly createdAt: number;
+}
+
+/** An account's contact address (outside Bureau) and its outstanding confirmation link. */
+export interface AccountContact {
+  readonly accountId: number;
+  readonly email: string;
+  readonly confirmedAt: number | null;
+  /** hash of the link's token; null when none is outstanding */
+  readonly tokenHash: string | null;
+  readonly tokenExpiresAt: number | null;
   readonly createdAt: number;
 }

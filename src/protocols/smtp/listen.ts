@@ -39,6 +39,8 @@ export interface SmtpSettings {
   readonly retryBaseSeconds: number;
   readonly expireHours: number;
   readonly log: SmtpLog;
+  /** the server's one outbound queue, started and stopped by its owner; unset: the SMTP door makes and runs its own */
+  readonly outbound?: Outbound;
 }
 
 async function open(settings: SmtpSettings, protocol: string, port: number, options: SMTPServerOptions): Promise<SmtpListener> {
@@ -82,7 +84,8 @@ async function open(settings: SmtpSettings, protocol: string, port: number, opti
 
 /** Starts the SMTP listeners that are not turned off and the outbound worker; a listener that cannot start stops those already started. */
 export async function startSmtp(settings: SmtpSettings): Promise<SmtpListener[]> {
-  const outbound = new Outbound(settings.core, {
+  const owned = !settings.outbound;
+  const outbound = settings.outbound ?? new Outbound(settings.core, {
     relay: settings.relay, hostname: settings.hostname,
     retryBaseMs: settings.retryBaseSeconds * 1000, maxDelayMs: Math.max(settings.retryBaseSeconds * 1000, 6 * 3_600_000),
     expireMs: settings.expireHours * 3_600_000, pollMs: Math.min(60_000, settings.retryBaseSeconds * 1000),
@@ -110,13 +113,13 @@ export async function startSmtp(settings: SmtpSettings): Promise<SmtpListener[]>
     throw err;
   }
   if (listeners.length === 0) return [];
-  outbound.start();
+  if (owned) outbound.start();
   let remaining = listeners.length;
   return listeners.map((l) => ({
     ...l,
     close: async (graceMs: number) => {
       await l.close(graceMs);
-      if (--remaining === 0) await outbound.stop(graceMs);
+      if (--remaining === 0 && owned) await outbound.stop(graceMs);
     },
   }));
 }

@@ -7,7 +7,7 @@ import {
   TOOLS, type Account, type AccountPatch, type ChangeEvent, type Changes, type Collection, type CollectionPatch,
   type CopyItem, type DavLock, type Domain, type ItemIndex, type ItemQuery, type Grant, type Group, type Item, type ItemMeta, type Membership, type NewAccount,
   type NewCollection, type NewCollectionInSpace, type NewGrant, type Plan, type PutItem, type QuotaBucket,
-  type ReachableCollection, type Right, type Session, type Space, type Store, type Tool,
+  type AccountContact, type ReachableCollection, type Right, type Session, type Space, type Store, type Tool,
 } from '../types.ts';
 import { ForeignKeyViolation, UniqueViolation, type SqlDriver, type SqlRunner } from './driver.ts';
 import { ITEM_COLUMNS, assertName, copyItem, deleteItem, putItem, updateItemMeta } from './items.ts';
@@ -797,4 +797,49 @@ export class SqlStore implements Store {
   getDkimKey(domain: string): Promise<DkimKey | null> {
     return this.outbound.getDkimKey(domain);
   }
+
+  // ----- account contact addresses
+
+  async putAccountContact(c: AccountContact): Promise<void> {
+    await existing(`account ${c.accountId} does not exist`, () => this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM account_contacts WHERE account_id = $1', [c.accountId]);
+      await tx.run(
+        'INSERT INTO account_contacts (account_id, email, confirmed_at, token_hash, token_expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        [c.accountId, c.email, c.confirmedAt, c.tokenHash, c.tokenExpiresAt, c.createdAt]);
+    }));
+  }
+
+  async getAccountContact(accountId: number): Promise<AccountContact | null> {
+    const r = await this.db.get('SELECT * FROM account_contacts WHERE account_id = $1', [accountId]);
+    return r ? toContact(r) : null;
+  }
+
+  async confirmAccountContact(tokenHash: string, now: number): Promise<number | null> {
+    return this.db.transaction(async (tx) => {
+      const r = await tx.get('SELECT * FROM account_contacts WHERE token_hash = $1', [tokenHash]);
+      if (!r) return null;
+      const c = toContact(r);
+      if (c.tokenExpiresAt === null || c.tokenExpiresAt <= now) return null;
+      const used = await tx.run('UPDATE account_contacts SET confirmed_at = $2, token_hash = NULL, token_expires_at = NULL WHERE account_id = $1 AND token_hash = $3', [c.accountId, now, tokenHash]);
+      if (used.changes !== 1) return null;
+      await tx.run("UPDATE accounts SET status = 'active' WHERE id = $1 AND status = 'pending'", [c.accountId]);
+      return c.accountId;
+    });
+  }
+
+  async listExpiredSignups(now: number): Promise<number[]> {
+    const rows = await this.db.all(
+      `SELECT a.id FROM accounts a JOIN account_contacts c ON c.account_id = a.id
+        WHERE a.status = 'pending' AND c.confirmed_at IS NULL AND c.token_expires_at IS NOT NULL AND c.token_expires_at <= $1`, [now]);
+    return rows.map((r) => Number(r.id));
+  }
+}
+
+function toContact(r: Record<string, unknown>): AccountContact {
+  const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  return {
+    accountId: Number(r.account_id), email: String(r.email), confirmedAt: n(r.confirmed_at),
+    tokenHash: r.token_hash === null || r.token_hash === undefined ? null : String(r.token_hash),
+    tokenExpiresAt: n(r.token_expires_at), createdAt: Number(r.created_at),
+  };
 }

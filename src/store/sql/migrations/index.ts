@@ -6,6 +6,7 @@ import { foundation } from './001-foundation.ts';
 import { itemIndex } from './002-item-index.ts';
 import { davLocks } from './004-dav-locks.ts';
 import { outbound } from './005-outbound.ts';
+import { accountContacts } from './006-account-contacts.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -33,4 +34,5 @@ export const MIGRATIONS: readonly Migration[] = [
   itemIndex,
   davLocks,
   outbound,
+  accountContacts,
 ];

@@ -1,0 +1,242 @@
+// The web site: a Koa application on the HTTPS port beside the DAV doors.
+// Server-rendered pages that need no JavaScript; every form carries a CSRF
+// token bound to the browser's session (or pre-session) cookie, and every
+// POST is checked; errors are HTML pages of the site's own.
+import { timingSafeEqual } from 'node:crypto';
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { Core } from '../core/index.ts';
+import { Conflict, Forbidden, InvalidInput, LimitReached, NotFound } from '../core/errors.ts';
+import { loginKeys } from '../core/throttle.ts';
+import { csrfTokenOf, newToken, WebSessions } from '../core/web-sessions.ts';
+import { Signups, type SendMail } from '../core/signup.ts';
+import type { Account, Session } from '../core/types.ts';
+import { CSS, esc, page, type Html } from './html.ts';
+import { accountRoutes } from './pages/account.ts';
+import { groupRoutes } from './pages/groups.ts';
+import { publicRoutes } from './pages/public.ts';
+
+export const SESSION_COOKIE = 'bureau_session';
+export const PRE_COOKIE = 'bureau_pre';
+const FORM_LIMIT = 64 * 1024;
+
+export interface WebSettings {
+  /** https://host[:port], for links in mail */
+  readonly baseUrl: string;
+  readonly signupLinkHours: number;
+  readonly signupsPerHour: number;
+  /** sender of the site's own messages */
+  readonly from: string;
+  /** hands a message to the outbound queue */
+  readonly send: SendMail;
+  readonly log: { warn(m: string): void; error(m: string): void };
+}
+
+export interface WebState {
+  account: Account | null;
+  session: Session | null;
+  /** the secret the CSRF token is bound to (session or pre-session cookie) */
+  secret: string;
+  expired: boolean;
+  form: Record<string, string>;
+}
+
+export type Ctx = Koa.ParameterizedContext<WebState>;
+
+export interface Site {
+  readonly core: Core;
+  readonly sessions: WebSessions;
+  readonly signups: Signups;
+  readonly settings: WebSettings;
+}
+
+/** An HTTP error with a page of its own. */
+export class PageError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export function csrf(ctx: Ctx): string {
+  return csrfTokenOf(ctx.state.secret);
+}
+
+/** Renders a page of the site with its frame. */
+export function render(ctx: Ctx, title: string, body: Html, o: { status?: number; notice?: string | null; error?: string | null } = {}): void {
+  ctx.status = o.status ?? 200;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = page({ title, who: ctx.state.account?.address ?? null, csrf: csrf(ctx), notice: o.notice ?? null, error: o.error ?? null }, body);
+}
+
+/** The account of a logged-in request; otherwise a redirect to the login page (saying so when the session timed out). */
+export function requireAccount(ctx: Ctx): Account | null {
+  if (ctx.state.account) return ctx.state.account;
+  ctx.redirect(ctx.state.expired ? '/login?timeout=1' : '/login');
+  return null;
+}
+
+/** A core error as a user reads it: status and message. */
+export function userError(err: unknown): { status: number; message: string } | null {
+  if (err instanceof InvalidInput) return { status: 400, message: capitalise(err.message) };
+  if (err instanceof LimitReached) return { status: 429, message: capitalise(err.message) };
+  if (err instanceof Conflict) return { status: 409, message: capitalise(err.message) };
+  if (err instanceof Forbidden) return { status: 403, message: capitalise(err.message) };
+  if (err instanceof NotFound) return { status: 404, message: capitalise(err.message) };
+  return null;
+}
+
+function capitalise(s: string): string {
+  const t = s.charAt(0).toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+export function clientAddress(ctx: Ctx): string {
+  return ctx.req.socket.remoteAddress ?? 'unknown';
+}
+
+const COOKIE = { httpOnly: true, secure: true, sameSite: 'lax' as const, path: '/', overwrite: true };
+
+export function setSessionCookie(ctx: Ctx, token: string | null): void {
+  ctx.cookies.set(SESSION_COOKIE, token, token ? COOKIE : { ...COOKIE, maxAge: 0 });
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Reads an urlencoded form, at most FORM_LIMIT bytes; each field once, as text. */
+async function readForm(ctx: Ctx): Promise<Record<string, string>> {
+  const type = (ctx.get('content-type') || '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') throw new PageError(415, 'This address takes forms only (application/x-www-form-urlencoded).');
+  const declared = Number(ctx.get('content-length') || '0');
+  if (declared > FORM_LIMIT) throw new PageError(413, 'The form is too large.');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > FORM_LIMIT) throw new PageError(413, 'The form is too large.');
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [k, v] of new URLSearchParams(text)) {
+    if (k in out) throw new PageError(400, `The field ${k} was sent twice.`);
+    out[k] = v;
+  }
+  return out;
+}
+
+const HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+  'x-frame-options': 'DENY',
+  'strict-transport-security': 'max-age=31536000',
+  'cross-origin-opener-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+} as const;
+
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad request', 403: 'Forbidden', 404: 'Page not found', 405: 'Method not allowed', 409: 'Conflict',
+  413: 'Too large', 415: 'Unsupported form', 429: 'Too many requests', 500: 'Server error',
+};
+
+export function webSite(core: Core, settings: WebSettings): { handler: ReturnType<Koa['callback']>; site: Site } {
+  const sessions = new WebSessions(core);
+  const signups = new Signups(core, {
+    linkLifetimeMs: settings.signupLinkHours * 3_600_000, perClientPerHour: settings.signupsPerHour,
+    baseUrl: settings.baseUrl, from: settings.from,
+  }, settings.send);
+  const site: Site = { core, sessions, signups, settings };
+  const app = new Koa<WebState>({ proxy: false });
+
+  // security headers and the site's own error pages
+  app.use(async (ctx, next) => {
+    ctx.set(HEADERS);
+    ctx.set('cache-control', 'no-store');
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new PageError(404, 'There is no page at this address.');
+    } catch (err) {
+      const known = err instanceof PageError ? { status: err.status, message: err.message } : userError(err);
+      const status = known?.status ?? 500;
+      if (!known) settings.log.error(`web: ${ctx.method} ${ctx.path}: ${(err as Error).stack ?? String(err)}`);
+      ctx.state.secret ??= '';
+      render(ctx, STATUS_TITLES[status] ?? 'Error', { html: `<p>${esc(known?.message ?? 'Something went wrong on the server; it has been logged. Try again later.')}</p><p><a href="/">Back to the front page</a></p>` }, { status });
+      if (status === 405) ctx.set('allow', 'GET, HEAD, POST');
+    }
+  });
+
+  // the session, or a pre-session secret for the forms of visitors
+  app.use(async (ctx, next) => {
+    ctx.state.account = null;
+    ctx.state.session = null;
+    ctx.state.expired = false;
+    ctx.state.form = {};
+    const token = ctx.cookies.get(SESSION_COOKIE);
+    if (token) {
+      const r = await sessions.resolve(token);
+      if (r.ok) {
+        ctx.state.account = r.account;
+        ctx.state.session = r.session;
+        ctx.state.secret = token;
+      } else {
+        ctx.state.expired = r.reason === 'expired';
+        setSessionCookie(ctx, null);
+      }
+    }
+    if (!ctx.state.account) {
+      let pre = ctx.cookies.get(PRE_COOKIE);
+      if (!pre || !/^[A-Za-z0-9_-]{43}$/.test(pre)) {
+        pre = newToken();
+        ctx.cookies.set(PRE_COOKIE, pre, COOKIE);
+      }
+      ctx.state.secret = pre;
+    }
+    await next();
+  });
+
+  // forms: read with a bound, and the CSRF token checked on every POST
+  app.use(async (ctx, next) => {
+    if (ctx.method === 'POST') {
+      const form = await readForm(ctx);
+      const given = form.csrf ?? '';
+      if (!given || !same(given, csrfTokenOf(ctx.state.secret))) {
+        throw new PageError(403, 'This form has expired or did not come from this site. Go back, reload the page and send it again.');
+      }
+      ctx.state.form = form;
+    } else if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      throw new PageError(405, `The method ${ctx.method} is not used on the web site.`);
+    }
+    await next();
+  });
+
+  const router = new Router<WebState>();
+  router.get('/site.css', (ctx) => {
+    ctx.type = 'text/css; charset=utf-8';
+    ctx.set('cache-control', 'public, max-age=3600');
+    ctx.body = CSS;
+  });
+  publicRoutes(router, site);
+  accountRoutes(router, site);
+  groupRoutes(router, site);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+
+  app.on('error', (err: Error) => settings.log.warn(`web: ${err.message}`));
+  return { handler: app.callback(), site };
+}
+
+/** Reads a login attempt under the shared throttle; the account, or a message that tells nothing about the address. */
+export async function tryLogin(site: Site, ctx: Ctx, address: string, password: string): Promise<{ account: Account } | { error: string; status: number }> {
+  const keys = loginKeys(clientAddress(ctx), address);
+  const wait = site.core.throttle.blockedFor(keys);
+  if (wait > 0) return { status: 429, error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60_000)} minutes.` };
+  const account = await site.core.throttle.guard(keys, () => site.core.accounts.authenticate(address, password, 'web'));
+  if (!account) return { status: 401, error: 'The address or the password is wrong, or the account is not activated yet.' };
+  return { account };
+}

@@ -1,0 +1,158 @@
+// Groups of the logged-in account: create, members, rights, transfer, leave,
+// delete. Every change goes through core/groups with the account as actor,
+// so core/acl decides who may do what.
+import type Router from '@koa/router';
+import { InvalidInput, NotFound } from '../../core/errors.ts';
+import { parseMemberRights } from '../../core/groups.ts';
+import type { Group } from '../../core/types.ts';
+import { csrf, render, requireAccount, userError, type Ctx, type Site, type WebState } from '../app.ts';
+import { csrfField, field, html } from '../html.ts';
+
+const NOTICES: Record<string, string> = {
+  created: 'The group was created.', added: 'The member was added.', removed: 'The member was removed.',
+  granted: 'The rights were saved.', transferred: 'The group has a new administrator.', left: 'You left the group.',
+  deleted: 'The group was deleted.',
+};
+
+async function listPage(site: Site, ctx: Ctx, o: { status?: number; error?: string; name?: string } = {}): Promise<void> {
+  const a = ctx.state.account!;
+  const groups = await site.core.groups.listOf(a.id);
+  const token = csrf(ctx);
+  render(ctx, 'Groups', html`
+${groups.length === 0 ? html`<p>You are in no group yet.</p>` : html`<ul>${groups.map((g) => html`<li><a href="/groups/${g.id}">${g.name}</a>${g.adminId === a.id ? ' (you administer it)' : ''}</li>`)}</ul>`}
+<h2>Create a group</h2>
+<form method="post" action="/groups">${csrfField(token)}
+${field('name', 'Name of the group', { value: o.name ?? '', extra: 'maxlength="64"' })}
+<p><button type="submit">Create the group</button></p></form>`, { status: o.status, error: o.error, notice: NOTICES[String(ctx.query.done ?? '')] ?? null });
+}
+
+/** The group, if the account is in it; else NotFound (outsiders learn nothing). */
+async function groupOf(site: Site, ctx: Ctx): Promise<Group> {
+  const id = /^\d{1,15}$/.test(ctx.params.id ?? '') ? Number(ctx.params.id) : NaN;
+  const g = Number.isFinite(id) ? await site.core.store.getGroup(id) : null;
+  if (!g || !(await site.core.store.getMembership(g.id, ctx.state.account!.id))) throw new NotFound('there is no such group of yours');
+  return g;
+}
+
+async function groupPage(site: Site, ctx: Ctx, g: Group, o: { status?: number; error?: string } = {}): Promise<void> {
+  const me = ctx.state.account!;
+  const token = csrf(ctx);
+  const admin = g.adminId === me.id;
+  const members = await site.core.groups.members(g.id);
+  const rows = [];
+  for (const m of members) {
+    const acc = await site.core.store.getAccount(m.accountId);
+    if (!acc) continue;
+    const rights = m.accountId === g.adminId ? 'administrator' : ['read', ...new Set([...g.memberRights, ...m.rights])].join(', ');
+    rows.push(html`<tr><td>${acc.name}</td><td>${acc.address}</td><td>${rights}</td><td>${admin && m.accountId !== me.id ? html`
+<form method="post" action="/groups/${g.id}/grant" class="inline">${csrfField(token)}<input type="hidden" name="member" value="${acc.address}">
+<label for="rights-${m.accountId}">Rights of ${acc.address}</label><select id="rights-${m.accountId}" name="rights">
+${['read', 'write', 'write,delete'].map((r) => html`<option value="${r}"${['read', ...m.rights].join(',') === r ? html` selected` : ''}>${r}</option>`)}</select>
+<button type="submit">Save</button></form>
+<form method="post" action="/groups/${g.id}/remove" class="inline">${csrfField(token)}<input type="hidden" name="member" value="${acc.address}"><button type="submit">Remove</button></form>` : ''}</td></tr>`);
+  }
+  const adminForms = admin ? html`
+<h2>Add a member</h2><form method="post" action="/groups/${g.id}/add">${csrfField(token)}
+${field('member', 'Address of the member', { type: 'email', autocomplete: 'off' })}<p><button type="submit">Add</button></p></form>
+<h2>Rights of every member</h2><form method="post" action="/groups/${g.id}/grant">${csrfField(token)}<input type="hidden" name="member" value="*">
+<p><label for="rights-all">Rights of all members</label><select id="rights-all" name="rights">
+${['read', 'write', 'write,delete'].map((r) => html`<option value="${r}"${['read', ...g.memberRights].join(',') === r ? html` selected` : ''}>${r}</option>`)}</select></p>
+<p><button type="submit">Save for everyone</button></p></form>
+<h2>Transfer the administration</h2><form method="post" action="/groups/${g.id}/transfer">${csrfField(token)}
+${field('member', 'Address of the new administrator (a member)', { type: 'email', autocomplete: 'off' })}<p><button type="submit">Transfer</button></p></form>
+<h2>Delete the group</h2><p>Its space and everything in it go; members lose what the group gave them.</p>
+<form method="post" action="/groups/${g.id}/delete">${csrfField(token)}
+<p><input type="checkbox" id="confirm" name="confirm" value="yes" required><label for="confirm">Yes, delete ${g.name}</label></p>
+<p><button type="submit" class="danger">Delete the group</button></p></form>` : '';
+  const report = await site.core.quota.report(g.spaceId);
+  const files = report.find((r) => r.bucket === 'files');
+  render(ctx, `Group ${g.name}`, html`
+<p>${files ? `Documents: ${(files.usedBytes / 1_048_576).toFixed(1)} MiB of ${(files.limitBytes / 1_048_576).toFixed(0)} MiB.` : ''}</p>
+<table><thead><tr><th>Name</th><th>Address</th><th>Rights</th><th></th></tr></thead><tbody>${rows}</tbody></table>
+${adminForms}
+<h2>Leave the group</h2>${admin ? html`<p>As its administrator you must first transfer the administration to another member.</p>` : ''}
+<form method="post" action="/groups/${g.id}/leave">${csrfField(token)}<p><button type="submit">Leave ${g.name}</button></p></form>
+<p><a href="/groups">All my groups</a></p>`, { status: o.status, error: o.error, notice: NOTICES[String(ctx.query.done ?? '')] ?? null });
+}
+
+export function groupRoutes(router: Router<WebState>, site: Site): void {
+  router.get('/groups', async (ctx) => {
+    if (!requireAccount(ctx)) return;
+    await listPage(site, ctx);
+  });
+
+  router.post('/groups', async (ctx) => {
+    const a = requireAccount(ctx);
+    if (!a) return;
+    const name = (ctx.state.form.name ?? '').slice(0, 200);
+    try {
+      const g = await site.core.groups.create(name, a.id);
+      ctx.redirect(`/groups/${g.id}?done=created`);
+    } catch (err) {
+      const e = userError(err);
+      if (!e) throw err;
+      await listPage(site, ctx, { status: e.status, error: e.message, name });
+    }
+  });
+
+  router.get('/groups/:id', async (ctx) => {
+    if (!requireAccount(ctx)) return;
+    await groupPage(site, ctx, await groupOf(site, ctx));
+  });
+
+  const action = (name: string, fn: (ctx: Ctx, g: Group, actorId: number) => Promise<string>) => {
+    router.post(`/groups/:id/${name}`, async (ctx) => {
+      const a = requireAccount(ctx);
+      if (!a) return;
+      const g = await groupOf(site, ctx);
+      try {
+        ctx.redirect(await fn(ctx, g, a.id));
+      } catch (err) {
+        const e = userError(err);
+        if (!e) throw err;
+        const current = await site.core.store.getGroup(g.id);
+        if (!current) throw err;
+        await groupPage(site, ctx, current, { status: e.status, error: e.message });
+      }
+    });
+  };
+
+  const memberOf = async (ctx: Ctx): Promise<number> => {
+    const address = (ctx.state.form.member ?? '').trim().slice(0, 320);
+    if (address === '') throw new InvalidInput('member', 'give the address of a member');
+    const acc = await site.core.store.getAccountByAddress(address.toLowerCase());
+    if (!acc || acc.status !== 'active') throw new NotFound(`there is no active account ${address.toLowerCase()}`);
+    return acc.id;
+  };
+
+  action('add', async (ctx, g, actor) => {
+    await site.core.groups.addMember(g.id, await memberOf(ctx), actor);
+    return `/groups/${g.id}?done=added`;
+  });
+  action('remove', async (ctx, g, actor) => {
+    await site.core.groups.removeMember(g.id, await memberOf(ctx), actor);
+    return `/groups/${g.id}?done=removed`;
+  });
+  action('grant', async (ctx, g, actor) => {
+    const rights = parseMemberRights(ctx.state.form.rights ?? '');
+    const who = ctx.state.form.member === '*' ? 'all' as const : await memberOf(ctx);
+    if (who !== 'all' && !(await site.core.store.getMembership(g.id, who))) throw new NotFound('that account is not a member of the group');
+    await site.core.groups.grant(g.id, who, rights, actor);
+    return `/groups/${g.id}?done=granted`;
+  });
+  action('transfer', async (ctx, g, actor) => {
+    const who = await memberOf(ctx);
+    if (!(await site.core.store.getMembership(g.id, who))) throw new NotFound('the new administrator must be a member of the group');
+    await site.core.groups.transfer(g.id, who, actor);
+    return `/groups/${g.id}?done=transferred`;
+  });
+  action('leave', async (_ctx, g, actor) => {
+    await site.core.groups.leave(g.id, actor);
+    return '/groups?done=left';
+  });
+  action('delete', async (ctx, g, actor) => {
+    if (ctx.state.form.confirm !== 'yes') throw new InvalidInput('confirm', 'tick the box to confirm that the group is to be deleted');
+    await site.core.groups.delete(g.id, actor);
+    return '/groups?done=deleted';
+  });
+}

@@ -1,0 +1,157 @@
+// Pages for everyone: the front page, log in and out, sign-up, activation, help.
+import type Router from '@koa/router';
+import { InvalidInput } from '../../core/errors.ts';
+import { clientAddress, csrf as csrfOf, render, setSessionCookie, tryLogin, userError, type Ctx, type Site, type WebState } from '../app.ts';
+import { csrfField, field, html, type Html } from '../html.ts';
+
+const NOTICES: Record<string, string> = {
+  'logged-out': 'You are logged out.',
+  activated: 'Your account is active. You can log in now.',
+  destroyed: 'Your account and everything in it have been destroyed.',
+  'password-changed': 'Your password was changed. Please log in again.',
+};
+
+function loginForm(ctx: Ctx, address = ''): Html {
+  return html`<form method="post" action="/login">${csrfField(csrfOf(ctx))}
+${field('address', 'Address', { type: 'email', autocomplete: 'username', value: address })}
+${field('password', 'Password', { type: 'password', autocomplete: 'current-password' })}
+<p><button type="submit">Log in</button></p></form>
+<p>No account yet? <a href="/signup">Sign up</a>.</p>`;
+}
+
+
+async function hostedDomains(site: Site): Promise<string[]> {
+  const others = (await site.core.domains.list()).map((d) => d.name).filter((d) => d !== site.core.settings.domain);
+  return [site.core.settings.domain, ...others.sort()];
+}
+
+const WHEN_NO_MAIL = html`<h2>The message does not arrive?</h2>
+<ul><li>Look in the spam or junk folder of that mailbox.</li>
+<li>Mail can take a few minutes; wait a little before asking again.</li>
+<li>If you mistyped the address, <a href="/signup/resend">send the link again</a> to the right one.</li></ul>`;
+
+function signupForm(ctx: Ctx, domains: string[], v: Record<string, string>): Html {
+  const options = domains.map((d) => html`<option value="${d}"${v.domain === d ? html` selected` : ''}>@${d}</option>`);
+  return html`<form method="post" action="/signup">${csrfField(csrfOf(ctx))}
+${field('name', 'Your name', { autocomplete: 'name', value: v.name ?? '', required: false })}
+<p><label for="local">New address</label>
+<input id="local" name="local" autocomplete="username" required value="${v.local ?? ''}" aria-describedby="local-hint">
+<label for="domain">Domain</label><select id="domain" name="domain">${options}</select>
+<small id="local-hint">The part before the @, for example ann.smith.</small></p>
+${field('password', 'Password', { type: 'password', autocomplete: 'new-password', hint: 'At least 10 characters.' })}
+${field('contact', 'An e-mail address you already read', { type: 'email', autocomplete: 'email', value: v.contact ?? '', hint: 'We send the activation link there.' })}
+<p><button type="submit">Sign up</button></p></form>`;
+}
+
+function resendForm(ctx: Ctx, v: Record<string, string>): Html {
+  return html`<p>Give the address you signed up for and its password; the link goes again to your e-mail address, or to a corrected one.</p>
+<form method="post" action="/signup/resend">${csrfField(csrfOf(ctx))}
+${field('address', 'New address', { type: 'email', autocomplete: 'username', value: v.address ?? '' })}
+${field('password', 'Password', { type: 'password', autocomplete: 'current-password' })}
+${field('contact', 'Send to (leave empty for the address given at sign-up)', { type: 'email', autocomplete: 'email', value: v.contact ?? '', required: false })}
+<p><button type="submit">Send the link again</button></p></form>`;
+}
+
+export function publicRoutes(router: Router<WebState>, site: Site): void {
+  router.get('/', (ctx) => {
+    const a = ctx.state.account;
+    if (a) {
+      render(ctx, 'Bureau', html`<p>Welcome, ${a.name}. Your mail, calendars, contacts and documents for ${a.address}.</p>
+<ul><li><a href="/settings">Settings</a>: password, sessions, profile, usage</li><li><a href="/groups">Groups</a></li><li><a href="/help">Setting up your programs</a></li></ul>`);
+      return;
+    }
+    render(ctx, 'Bureau', html`<p>Mail, calendars, contacts and documents for ${site.core.settings.domain}, in the programs you already use.</p>
+<p><a href="/login">Log in</a> or <a href="/signup">sign up</a>.</p>`);
+  });
+
+  router.get('/login', (ctx) => {
+    if (ctx.state.account) return ctx.redirect('/');
+    const timeout = ctx.query.timeout === '1' || ctx.state.expired;
+    const notice = NOTICES[String(ctx.query.done ?? '')] ?? null;
+    render(ctx, 'Log in', loginForm(ctx), { error: timeout ? 'Session timeout. Please log in again.' : null, notice });
+  });
+
+  router.post('/login', async (ctx) => {
+    const f = ctx.state.form;
+    const address = (f.address ?? '').slice(0, 320);
+    const r = await tryLogin(site, ctx, address, f.password ?? '');
+    if ('error' in r) {
+      render(ctx, 'Log in', loginForm(ctx, address), { status: r.status, error: r.error });
+      return;
+    }
+    // a new session, a new token: whatever cookie came in is not reused
+    if (ctx.state.session) await site.core.store.deleteSession(ctx.state.session.id);
+    const token = await site.sessions.open(r.account.id, ctx.get('user-agent'), clientAddress(ctx));
+    setSessionCookie(ctx, token);
+    ctx.redirect('/');
+  });
+
+  router.post('/logout', async (ctx) => {
+    if (ctx.state.session) await site.core.store.deleteSession(ctx.state.session.id);
+    setSessionCookie(ctx, null);
+    ctx.redirect('/login?done=logged-out');
+  });
+
+  router.get('/signup', async (ctx) => {
+    render(ctx, 'Sign up', signupForm(ctx, await hostedDomains(site), {}));
+  });
+
+  router.post('/signup', async (ctx) => {
+    const f = ctx.state.form;
+    const domains = await hostedDomains(site);
+    const v = { name: f.name ?? '', local: (f.local ?? '').trim(), domain: f.domain ?? '', contact: f.contact ?? '' };
+    try {
+      if (!domains.includes(v.domain)) throw new InvalidInput('domain', 'choose one of the domains offered');
+      await site.signups.start({
+        address: `${v.local}@${v.domain}`, password: f.password ?? '', contactEmail: v.contact, name: v.name.slice(0, 300), clientAddress: clientAddress(ctx),
+      });
+    } catch (err) {
+      const e = userError(err);
+      if (!e) throw err;
+      render(ctx, 'Sign up', signupForm(ctx, domains, v), { status: e.status, error: e.message });
+      return;
+    }
+    render(ctx, 'Check your mail', html`<p>We sent an activation link to ${v.contact}. Open it within ${site.settings.signupLinkHours} hours to activate ${v.local}@${v.domain}; until then the account cannot be used.</p>${WHEN_NO_MAIL}`);
+  });
+
+  router.get('/signup/resend', (ctx) => {
+    render(ctx, 'Send the activation link again', resendForm(ctx, {}));
+  });
+
+  router.post('/signup/resend', async (ctx) => {
+    const f = ctx.state.form;
+    const v = { address: (f.address ?? '').slice(0, 320), contact: (f.contact ?? '').slice(0, 320) };
+    try {
+      await site.signups.resend(v.address, f.password ?? '', v.contact, clientAddress(ctx));
+    } catch (err) {
+      const e = userError(err);
+      if (!e) throw err;
+      render(ctx, 'Send the activation link again', resendForm(ctx, v), { status: e.status, error: e.message });
+      return;
+    }
+    render(ctx, 'Check your mail', html`<p>A new activation link is on its way; the previous one no longer works.</p>${WHEN_NO_MAIL}`);
+  });
+
+  // opening the link shows a button: a mail scanner that fetches links activates nothing
+  router.get('/activate', (ctx) => {
+    const token = String(ctx.query.token ?? '');
+    render(ctx, 'Activate your account', html`<form method="post" action="/activate">${csrfField(csrfOf(ctx))}
+<input type="hidden" name="token" value="${token}"><p><button type="submit">Activate my account</button></p></form>`);
+  });
+
+  router.post('/activate', async (ctx) => {
+    const account = await site.signups.activate(ctx.state.form.token ?? '');
+    if (!account) {
+      render(ctx, 'Activate your account', html`<p>This link has expired or was used already. <a href="/signup/resend">Send a new link</a>, or <a href="/login">log in</a> if your account is active.</p>`, { status: 410, error: 'This activation link does not work (any more).' });
+      return;
+    }
+    ctx.redirect('/login?done=activated');
+  });
+
+  router.get('/help', (ctx) => {
+    const host = new URL(site.settings.baseUrl).host;
+    render(ctx, 'Help', html`<h2>Mail</h2><p>IMAP and SMTP at ${host.split(':')[0]!}: IMAP port 993 (TLS) or 143 (STARTTLS); SMTP submission port 465 (TLS) or 587 (STARTTLS). The user name is your full address.</p>
+<h2>Calendars and contacts</h2><p>CalDAV and CardDAV at https://${host}/ (discovery through /.well-known/caldav and /.well-known/carddav).</p>
+<h2>Documents</h2><p>Mount https://${host}/files/ as a network drive (WebDAV).</p>`);
+  });
+}
