@@ -334,9 +334,16 @@ describe('bureau (command line)', function () {
     });
 
     it('domain add and list; duplicates, the primary domain and unknown owners are refused', async () => {
-      expectSuccess(await site.run(['domain', 'add', 'Example.ORG', '--owner', 'ann@example.test']),
-        'added the domain example.org (owner ann@example.test)');
-      expectSuccess(await site.run(['domain', 'add', 'other.test']), 'added the domain other.test');
+      // the DNS records to publish follow the first line: MX, SPF, the DKIM key made for the domain, DMARC
+      const dns = (domain: string): RegExp => new RegExp(`\\npublish these DNS records \\(MX, SPF, DKIM, DMARC\\):\\n${domain.replace('.', '\\.')}\\. IN MX 10 [^\\n]+\\n`
+        + `${domain.replace('.', '\\.')}\\. IN TXT "v=spf1 [^\\n]+\\nbureau\\._domainkey\\.${domain.replace('.', '\\.')}\\. IN TXT "v=DKIM1; k=rsa; p=[^\\n]+\\n`
+        + `_dmarc\\.${domain.replace('.', '\\.')}\\. IN TXT "v=DMARC1; [^\\n]+\\n$`);
+      const first = await site.run(['domain', 'add', 'Example.ORG', '--owner', 'ann@example.test']);
+      expectSuccess(first, /^added the domain example\.org \(owner ann@example\.test\)\n/);
+      expect(first.stdout).to.match(dns('example.org'));
+      const second = await site.run(['domain', 'add', 'other.test']);
+      expectSuccess(second, /^added the domain other\.test\n/);
+      expect(second.stdout).to.match(dns('other.test'));
       await site.refused(['domain', 'add', 'example.org'], 1, /^bureau: the domain example\.org already exists$/);
       await site.refused(['domain', 'add', 'example.test'], 1, /example\.test is the primary domain \(BUREAU_DOMAIN\)/);
       await site.refused(['domain', 'add', 'third.test', '--owner', 'nobody@example.test'], 1, /there is no account nobody@example\.test/);
