@@ -6,7 +6,8 @@ import { parseXml, XmlError, type XmlElement } from './xml.ts';
 
 export const MAX_XML_BYTES = 1_048_576;
 
-export async function readText(req: IncomingMessage, limit = MAX_XML_BYTES): Promise<string> {
+/** The body as sent, byte for byte, refused with 413 over the limit. */
+export async function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw new DavError(413, `the body is larger than ${limit} bytes`);
   const chunks: Buffer[] = [];
@@ -16,7 +17,11 @@ export async function readText(req: IncomingMessage, limit = MAX_XML_BYTES): Pro
     if (size > limit) throw new DavError(413, `the body is larger than ${limit} bytes`);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readText(req: IncomingMessage, limit = MAX_XML_BYTES): Promise<string> {
+  return (await readBytes(req, limit)).toString('utf8');
 }
 
 /** The XML body, or null when there is none. Malformed XML is 400. */
