@@ -1,0 +1,295 @@
+// Figures for CalDAV and CardDAV, with Radicale measured in the same run
+// (../shared/verify/dav-ref.sh starts it; users alice/alicepw on :15232):
+// calendar-query time-range over a calendar of BENCH_EVENTS events (10 %
+// weekly series without end), calendar-multiget of 500, sync-collection
+// after 100 changes, PROPFIND Depth 1 and addressbook-query over an address
+// book of BENCH_CARDS cards. Requests per second, p50 and p99, each request
+// kind sent BENCH_CONC at a time. It prints figures and asserts nothing.
+// Run with `npm run bench:groupware`; see bench/README.md.
+//
+// Bureau runs as its own process (`node src/main.ts`) on a fresh PostgreSQL
+// (or BENCH_BACKEND=sqlite) database, over HTTPS; Radicale over plain HTTP.
+// Both are loaded the same way: one PUT per object, BENCH_LOAD_CONC at a time.
+// Each figure is a line `BENCH <name> key=value ...`; progress goes to
+// stderr with '#'. Everything made is removed, and Bureau and Radicale are
+// stopped, at the end, on failure and on Ctrl-C.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startDav, type DavServer } from '../test/support/dav.ts';
+import { ROOT } from '../test/support/server.ts';
+import type { Backend } from '../test/support/store.ts';
+
+function intFromEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}, not ${JSON.stringify(raw)}`);
+  return n;
+}
+
+const EVENTS = intFromEnv('BENCH_EVENTS', 10_000, 10);
+const CARDS = intFromEnv('BENCH_CARDS', 10_000, 10);
+const CONC = intFromEnv('BENCH_CONC', 4, 1);
+const LOAD_CONC = intFromEnv('BENCH_LOAD_CONC', 8, 1);
+const SECONDS = intFromEnv('BENCH_SECONDS', 30, 1);
+const MULTIGET = Math.min(500, EVENTS);
+const CHANGES = Math.min(100, EVENTS);
+const BACKEND = (process.env.BENCH_BACKEND ?? 'postgres') as Backend;
+const SERVERS = (process.env.BENCH_SERVERS ?? 'bureau,radicale').split(',').map((s) => s.trim()).filter((s) => s === 'bureau' || s === 'radicale');
+const DAV_REF = join(resolve(ROOT, process.env.BENCH_VERIFY_DIR ?? '../shared/verify'), 'dav-ref.sh');
+const RADICALE = 'http://127.0.0.1:15232';
+
+/** request kinds: how many of each at most (each also stops after BENCH_SECONDS) */
+const COUNTS = {
+  'calendar-query': intFromEnv('BENCH_N_QUERY', 200, 1),
+  multiget: intFromEnv('BENCH_N_MULTIGET', 100, 1),
+  sync: intFromEnv('BENCH_N_SYNC', 300, 1),
+  propfind: intFromEnv('BENCH_N_PROPFIND', 30, 1),
+  'addressbook-query': intFromEnv('BENCH_N_ABQUERY', 200, 1),
+};
+type Kind = keyof typeof COUNTS;
+
+function progress(m: string): void {
+  process.stderr.write(`# ${m}\n`);
+}
+
+function fmt(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!;
+}
+
+// ----- cleanup, whatever happens
+
+const cleanups: { name: string; fn: () => Promise<unknown> | unknown }[] = [];
+let interrupted = false;
+async function cleanupAll(): Promise<void> {
+  while (cleanups.length > 0) {
+    const c = cleanups.pop()!;
+    try { await c.fn(); } catch (err) { progress(`cleanup ${c.name} failed: ${String((err as Error)?.message ?? err)}`); }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    progress(`${signal}: cleaning up`);
+    void cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+// ----- one DAV server as the bench sees it
+
+interface Target {
+  readonly name: string;
+  readonly cal: string;
+  readonly book: string;
+  send(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; text: string }>;
+}
+
+function client(origin: string, auth: string, agent: http.Agent): Target['send'] {
+  const u = new URL(origin);
+  const mod = u.protocol === 'https:' ? https : http;
+  return (method, path, body, headers = {}) => new Promise((ok, fail) => {
+    const h: Record<string, string | number> = { authorization: auth, host: u.host, ...headers };
+    if (body !== undefined) h['content-length'] = Buffer.byteLength(body);
+    const req = mod.request({ host: '127.0.0.1', servername: u.hostname, port: u.port, method, path, headers: h, agent, timeout: 300_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('error', fail);
+      res.on('end', () => ok({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', fail);
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 300 s`)));
+    req.end(body);
+  });
+}
+
+const basic = (user: string, pw: string): string => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+
+// ----- the data: the same bytes for both servers
+
+/** A small deterministic PRNG (mulberry32), so both servers get the same objects. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const YEAR_START = Date.UTC(2025, 0, 1);
+const ut = (t: number): string => new Date(t).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+function eventText(i: number, version: number, rnd: () => number): string {
+  const start = YEAR_START + Math.floor(rnd() * 365) * 86_400_000 + (8 + Math.floor(rnd() * 10)) * 3_600_000;
+  const recurring = i % 10 === 0;
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Bureau//bench//EN', 'BEGIN:VEVENT', `UID:ev-${i}`, 'DTSTAMP:20250101T000000Z',
+    `DTSTART:${ut(start)}`, `DTEND:${ut(start + 3_600_000)}`, `SUMMARY:Meeting ${i}${version ? ` (v${version})` : ''}`,
+    `LOCATION:Room ${i % 40}`, `DESCRIPTION:Agenda for meeting ${i}: items one\\, two and three.`,
+    ...(recurring ? ['RRULE:FREQ=WEEKLY'] : []), 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+}
+
+function cardText(i: number): string {
+  return ['BEGIN:VCARD', 'VERSION:3.0', `UID:card-${i}`, `FN:Person ${i}`, `N:${i};Person;;;`, `ORG:Company ${i % 50}`,
+    `EMAIL;TYPE=INTERNET:person${i}@example.org`, `TEL;TYPE=CELL:+33 6 ${String(i).padStart(8, '0')}`, 'END:VCARD', ''].join('\r\n');
+}
+
+/** Runs fn(i) for i in [0, n) with at most `conc` at once. */
+async function pool(n: number, conc: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(conc, n) }, async () => {
+    while (next < n && !interrupted) await fn(next++);
+  }));
+}
+
+async function load(t: Target): Promise<{ events_s: number; cards_s: number }> {
+  const rnd = prng(42);
+  const texts = Array.from({ length: EVENTS }, (_, i) => eventText(i, 0, rnd));
+  let t0 = performance.now();
+  await pool(EVENTS, LOAD_CONC, async (i) => {
+    const r = await t.send('PUT', `${t.cal}ev-${i}.ics`, texts[i]!, { 'content-type': 'text/calendar; charset=utf-8' });
+    if (r.status !== 201 && r.status !== 204) throw new Error(`${t.name}: PUT ev-${i}.ics: ${r.status} ${r.text.slice(0, 200)}`);
+    if (i % 1000 === 999) progress(`${t.name}: ${i + 1} events`);
+  });
+  const events_s = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await pool(CARDS, LOAD_CONC, async (i) => {
+    const r = await t.send('PUT', `${t.book}card-${i}.vcf`, cardText(i), { 'content-type': 'text/vcard; charset=utf-8' });
+    if (r.status !== 201 && r.status !== 204) throw new Error(`${t.name}: PUT card-${i}.vcf: ${r.status} ${r.text.slice(0, 200)}`);
+    if (i % 1000 === 999) progress(`${t.name}: ${i + 1} cards`);
+  });
+  return { events_s, cards_s: (performance.now() - t0) / 1000 };
+}
+
+const XML = '<?xml version="1.0" encoding="utf-8"?>';
+const NS = 'xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CR="urn:ietf:params:xml:ns:carddav"';
+const responses = (xml: string): number => (xml.match(/<(?:[A-Za-z0-9]+:)?response[\s>]/g) ?? []).length;
+
+/** The request bodies of each kind, for a target (the sync-collection token is the target's own). */
+async function requests(t: Target): Promise<Record<Kind, () => { method: string; path: string; body: string; depth: string }>> {
+  const rnd = prng(7);
+  const week = YEAR_START + 180 * 86_400_000;
+  const mgHrefs = Array.from({ length: MULTIGET }, () => `<D:href>${t.cal}ev-${Math.floor(rnd() * EVENTS)}.ics</D:href>`);
+  // sync-collection: take a token, change CHANGES events, then ask what changed since
+  const first = await t.send('REPORT', t.cal, `${XML}<D:sync-collection ${NS}><D:sync-token/><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>`, { depth: '0', 'content-type': 'application/xml' });
+  const token = /<(?:[A-Za-z0-9]+:)?sync-token>([^<]+)</.exec(first.text)?.[1];
+  if (first.status !== 207 || !token) throw new Error(`${t.name}: sync-collection gave ${first.status} and no token`);
+  const changeRnd = prng(99);
+  await pool(CHANGES, LOAD_CONC, async (k) => {
+    const i = Math.floor((k * EVENTS) / CHANGES);
+    const r = await t.send('PUT', `${t.cal}ev-${i}.ics`, eventText(i, 1, changeRnd), { 'content-type': 'text/calendar; charset=utf-8' });
+    if (r.status !== 204 && r.status !== 201) throw new Error(`${t.name}: change ev-${i}: ${r.status}`);
+  });
+  return {
+    'calendar-query': () => ({ method: 'REPORT', path: t.cal, depth: '1',
+      body: `${XML}<C:calendar-query ${NS}><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="${ut(week)}" end="${ut(week + 7 * 86_400_000)}"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>` }),
+    multiget: () => ({ method: 'REPORT', path: t.cal, depth: '1',
+      body: `${XML}<C:calendar-multiget ${NS}><D:prop><D:getetag/><C:calendar-data/></D:prop>${mgHrefs.join('')}</C:calendar-multiget>` }),
+    sync: () => ({ method: 'REPORT', path: t.cal, depth: '0',
+      body: `${XML}<D:sync-collection ${NS}><D:sync-token>${token}</D:sync-token><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>` }),
+    propfind: () => ({ method: 'PROPFIND', path: t.book, depth: '1',
+      body: `${XML}<D:propfind ${NS}><D:prop><D:getetag/><D:getcontenttype/><D:resourcetype/></D:prop></D:propfind>` }),
+    'addressbook-query': () => ({ method: 'REPORT', path: t.book, depth: '1',
+      body: `${XML}<CR:addressbook-query ${NS}><D:prop><D:getetag/><CR:address-data/></D:prop><CR:filter><CR:prop-filter name="FN"><CR:text-match match-type="equals">Person ${Math.floor(rnd() * CARDS)}</CR:text-match></CR:prop-filter></CR:filter></CR:addressbook-query>` }),
+  };
+}
+
+interface Result { rps: number; p50: number; p99: number; n: number; results: number }
+
+async function measure(t: Target, kind: Kind, make: () => { method: string; path: string; body: string; depth: string }): Promise<Result> {
+  // one request first, unmeasured (caches, JIT)
+  const w = make();
+  const warm = await t.send(w.method, w.path, w.body, { depth: w.depth, 'content-type': 'application/xml; charset=utf-8' });
+  if (warm.status !== 207) throw new Error(`${t.name} ${kind}: ${warm.status} ${warm.text.slice(0, 300)}`);
+  const latencies: number[] = [];
+  let results = 0;
+  const deadline = performance.now() + SECONDS * 1000;
+  let issued = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONC }, async () => {
+    while (issued < COUNTS[kind] && performance.now() < deadline && !interrupted) {
+      issued++;
+      const q = make();
+      const s = performance.now();
+      const r = await t.send(q.method, q.path, q.body, { depth: q.depth, 'content-type': 'application/xml; charset=utf-8' });
+      latencies.push(performance.now() - s);
+      if (r.status !== 207) throw new Error(`${t.name} ${kind}: ${r.status} ${r.text.slice(0, 300)}`);
+      results += responses(r.text);
+    }
+  }));
+  const wall = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { rps: latencies.length / wall, p50: percentile(latencies, 50), p99: percentile(latencies, 99), n: latencies.length, results: Math.round(results / Math.max(1, latencies.length)) };
+}
+
+async function bureau(): Promise<Target> {
+  progress(`starting Bureau (${BACKEND}, its own process)`);
+  const s: DavServer = await startDav(BACKEND, { spawn: true });
+  cleanups.push({ name: 'bureau', fn: () => s.stop() });
+  const a = await s.account('bench');
+  const agent = new https.Agent({ ca: s.ca, keepAlive: true, maxSockets: Math.max(CONC, LOAD_CONC) });
+  cleanups.push({ name: 'bureau agent', fn: () => agent.destroy() });
+  return { name: 'bureau', cal: `/dav/calendars/${a.address}/calendar/`, book: `/dav/addressbooks/${a.address}/contacts/`, send: client(s.origin, basic(a.address, 'correct-horse-battery'), agent) };
+}
+
+async function radicale(): Promise<Target> {
+  progress('starting Radicale (dav-ref.sh start radicale)');
+  const started = spawnSync('bash', [DAV_REF, 'start', 'radicale'], { encoding: 'utf8', timeout: 600_000 });
+  cleanups.push({ name: 'radicale', fn: () => { spawnSync('bash', [DAV_REF, 'stop', 'radicale'], { stdio: 'ignore', timeout: 60_000 }); } });
+  if (started.status !== 0) throw new Error(`dav-ref.sh start radicale: ${started.stderr || started.stdout}`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(CONC, LOAD_CONC) });
+  cleanups.push({ name: 'radicale agent', fn: () => agent.destroy() });
+  const send = client(RADICALE, basic('alice', 'alicepw'), agent);
+  const id = randomBytes(4).toString('hex');
+  const t: Target = { name: 'radicale', cal: `/alice/bench-cal-${id}/`, book: `/alice/bench-book-${id}/`, send };
+  await send('PROPFIND', '/alice/', undefined, { depth: '0' }); // makes the principal collection
+  cleanups.push({ name: 'radicale collections', fn: async () => { await send('DELETE', t.cal); await send('DELETE', t.book); } });
+  const mkcal = await send('MKCALENDAR', t.cal, `${XML}<C:mkcalendar ${NS}><D:set><D:prop><D:displayname>bench</D:displayname></D:prop></D:set></C:mkcalendar>`, { 'content-type': 'application/xml' });
+  const mkbook = await send('MKCOL', t.book, `${XML}<D:mkcol ${NS}><D:set><D:prop><D:resourcetype><D:collection/><CR:addressbook/></D:resourcetype></D:prop></D:set></D:mkcol>`, { 'content-type': 'application/xml' });
+  if (mkcal.status !== 201 || mkbook.status !== 201) throw new Error(`Radicale: MKCALENDAR ${mkcal.status}, MKCOL ${mkbook.status}`);
+  return t;
+}
+
+async function main(): Promise<void> {
+  progress(`events=${EVENTS} cards=${CARDS} conc=${CONC} load_conc=${LOAD_CONC} seconds=${SECONDS} backend=${BACKEND}`);
+  const results = new Map<string, Result>();
+  for (const name of SERVERS) {
+    const t = name === 'bureau' ? await bureau() : await radicale();
+    const l = await load(t);
+    console.log(`BENCH groupware.load.${name} events=${EVENTS} events_per_s=${fmt(EVENTS / l.events_s)} cards=${CARDS} cards_per_s=${fmt(CARDS / l.cards_s)}`);
+    const reqs = await requests(t);
+    for (const kind of Object.keys(COUNTS) as Kind[]) {
+      progress(`${name}: ${kind}`);
+      const r = await measure(t, kind, reqs[kind]);
+      results.set(`${kind}.${name}`, r);
+      console.log(`BENCH groupware.${kind}.${name} rps=${fmt(r.rps)} p50_ms=${fmt(r.p50)} p99_ms=${fmt(r.p99)} n=${r.n} responses=${r.results}`);
+    }
+    // this server's data and process go before the next one is measured
+    while (cleanups.length > 0) {
+      const c = cleanups.pop()!;
+      try { await c.fn(); } catch (err) { progress(`cleanup ${c.name} failed: ${String((err as Error)?.message ?? err)}`); }
+    }
+  }
+  for (const kind of Object.keys(COUNTS) as Kind[]) {
+    const b = results.get(`${kind}.bureau`);
+    const r = results.get(`${kind}.radicale`);
+    if (b && r) console.log(`BENCH groupware.${kind}.ratio bureau_over_radicale_rps=${fmt(b.rps / r.rps)} p50=${fmt(b.p50 / r.p50)} p99=${fmt(b.p99 / r.p99)}`);
+  }
+}
+
+main().then(cleanupAll, async (err) => {
+  console.log(`BENCH groupware error=${JSON.stringify(String((err as Error)?.message ?? err))}`);
+  await cleanupAll();
+  process.exitCode = 1;
+});
