@@ -26,6 +26,12 @@ ${field('name', 'Name of the group', { value: o.name ?? '', extra: 'maxlength="6
 <p><button type="submit">Create the group</button></p></form>`, { status: o.status, error: o.error, notice: NOTICES[String(ctx.query.done ?? '')] ?? null });
 }
 
+/** The option of the rights menu that matches granted rights (read is always there). */
+function rightsChoice(rights: readonly string[]): string {
+  if (rights.includes('write') && rights.includes('delete')) return 'write,delete';
+  return rights.includes('write') ? 'write' : 'read';
+}
+
 /** The group, if the account is in it; else NotFound (outsiders learn nothing). */
 async function groupOf(site: Site, ctx: Ctx): Promise<Group> {
   const id = /^\d{1,15}$/.test(ctx.params.id ?? '') ? Number(ctx.params.id) : NaN;
@@ -47,7 +53,7 @@ async function groupPage(site: Site, ctx: Ctx, g: Group, o: { status?: number; e
     rows.push(html`<tr><td>${acc.name}</td><td>${acc.address}</td><td>${rights}</td><td>${admin && m.accountId !== me.id ? html`
 <form method="post" action="/groups/${g.id}/grant" class="inline">${csrfField(token)}<input type="hidden" name="member" value="${acc.address}">
 <label for="rights-${m.accountId}">Rights of ${acc.address}</label><select id="rights-${m.accountId}" name="rights">
-${['read', 'write', 'write,delete'].map((r) => html`<option value="${r}"${['read', ...m.rights].join(',') === r ? html` selected` : ''}>${r}</option>`)}</select>
+${['read', 'write', 'write,delete'].map((r) => html`<option value="${r}"${rightsChoice(m.rights) === r ? html` selected` : ''}>${r}</option>`)}</select>
 <button type="submit">Save</button></form>
 <form method="post" action="/groups/${g.id}/remove" class="inline">${csrfField(token)}<input type="hidden" name="member" value="${acc.address}"><button type="submit">Remove</button></form>` : ''}</td></tr>`);
   }
@@ -56,7 +62,7 @@ ${['read', 'write', 'write,delete'].map((r) => html`<option value="${r}"${['read
 ${field('member', 'Address of the member', { type: 'email', autocomplete: 'off' })}<p><button type="submit">Add</button></p></form>
 <h2>Rights of every member</h2><form method="post" action="/groups/${g.id}/grant">${csrfField(token)}<input type="hidden" name="member" value="*">
 <p><label for="rights-all">Rights of all members</label><select id="rights-all" name="rights">
-${['read', 'write', 'write,delete'].map((r) => html`<option value="${r}"${['read', ...g.memberRights].join(',') === r ? html` selected` : ''}>${r}</option>`)}</select></p>
+${['read', 'write', 'write,delete'].map((r) => html`<option value="${r}"${rightsChoice(g.memberRights) === r ? html` selected` : ''}>${r}</option>`)}</select></p>
 <p><button type="submit">Save for everyone</button></p></form>
 <h2>Transfer the administration</h2><form method="post" action="/groups/${g.id}/transfer">${csrfField(token)}
 ${field('member', 'Address of the new administrator (a member)', { type: 'email', autocomplete: 'off' })}<p><button type="submit">Transfer</button></p></form>
