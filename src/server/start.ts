@@ -77,6 +77,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       baseUrl: `https://${config.hostname}${config.ports.https === 443 ? '' : `:${config.ports.https}`}`,
       signupLinkHours: config.web.signupLinkHours, signupsPerHour: config.web.signupsPerHour,
       from: `noreply@${config.domain}`, send: (sender, recipients, raw) => outbound.enqueue(null, sender, recipients, raw), log,
+      clients: { hostname: config.hostname, https: config.ports.https, imap: config.ports.imap, imaps: config.ports.imaps, submission: config.ports.submission, submissions: config.ports.submissions },
     });
     if (config.ports.https !== 0) {
       const files = davHandler(core, { mount: '/files/', depthInfinity: config.dav.depthInfinity }, log);

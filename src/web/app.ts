@@ -15,6 +15,7 @@ import { CSS, esc, page, type Html } from './html.ts';
 import { accountRoutes } from './pages/account.ts';
 import { groupRoutes } from './pages/groups.ts';
 import { publicRoutes } from './pages/public.ts';
+import { clientSetupMiddleware, setupRoutes, type ClientHosts } from './pages/setup.ts';
 
 export const SESSION_COOKIE = 'bureau_session';
 export const PRE_COOKIE = 'bureau_pre';
@@ -30,6 +31,8 @@ export interface WebSettings {
   /** hands a message to the outbound queue */
   readonly send: SendMail;
   readonly log: { warn(m: string): void; error(m: string): void };
+  /** hostname and ports for client set-up (autoconfig, autodiscover, Apple profile); default: baseUrl's host and the standard ports */
+  readonly clients?: ClientHosts;
 }
 
 export interface WebState {
@@ -171,6 +174,9 @@ export function webSite(core: Core, settings: WebSettings): { handler: ReturnTyp
     }
   });
 
+  // Thunderbird autoconfig and Outlook autodiscover: no session, no form
+  app.use(clientSetupMiddleware(site));
+
   // the session, or a pre-session secret for the forms of visitors
   app.use(async (ctx, next) => {
     ctx.state.account = null;
@@ -224,6 +230,7 @@ export function webSite(core: Core, settings: WebSettings): { handler: ReturnTyp
   publicRoutes(router, site);
   accountRoutes(router, site);
   groupRoutes(router, site);
+  setupRoutes(router, site);
   app.use(router.routes());
   app.use(router.allowedMethods());
 

@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import { InvalidInput } from '../../core/errors.ts';
 import { clientAddress, csrf as csrfOf, render, setSessionCookie, tryLogin, userError, type Ctx, type Site, type WebState } from '../app.ts';
 import { csrfField, field, html, type Html } from '../html.ts';
+import { HELP_LINKS } from './setup.ts';
 
 const NOTICES: Record<string, string> = {
   'logged-out': 'You are logged out.',
@@ -152,6 +153,7 @@ export function publicRoutes(router: Router<WebState>, site: Site): void {
     const host = new URL(site.settings.baseUrl).host;
     render(ctx, 'Help', html`<h2>Mail</h2><p>IMAP and SMTP at ${host.split(':')[0]!}: IMAP port 993 (TLS) or 143 (STARTTLS); SMTP submission port 465 (TLS) or 587 (STARTTLS). The user name is your full address.</p>
 <h2>Calendars and contacts</h2><p>CalDAV and CardDAV at https://${host}/ (discovery through /.well-known/caldav and /.well-known/carddav).</p>
-<h2>Documents</h2><p>Mount https://${host}/files/ as a network drive (WebDAV).</p>`);
+<h2>Documents</h2><p>Mount https://${host}/files/ as a network drive (WebDAV).</p>
+<h2>Step by step</h2>${HELP_LINKS}`);
   });
 }
