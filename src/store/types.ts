@@ -430,6 +430,12 @@ export interface Store {
   copyItems(input: CopyItems): Promise<CopiedItem[]>;
   /** Deletes those items; returns them (uids that do not exist are skipped). */
   deleteItems(collectionId: number, uids: readonly number[]): Promise<Item[]>;
+  /**
+   * Items in uid order from `afterUid` (exclusive), at most `limit`, with only
+   * the named top-level keys of their meta: a big mailbox's flags without
+   * reading every message's whole meta. An absent key is left out.
+   */
+  listItemMeta(collectionId: number, keys: readonly string[], options?: { afterUid?: number; limit?: number }): Promise<ItemMetaRow[]>;
 
   // ----- outbound mail
   /** queues messages in one transaction; returns their ids */
@@ -476,6 +482,13 @@ export interface CopyItems {
 export interface CopiedItem {
   readonly source: Item;
   readonly copy: Item;
+}
+
+export interface ItemMetaRow {
+  readonly uid: number;
+  readonly modseq: number;
+  readonly size: number;
+  readonly meta: ItemMeta;
 }
 
 /** A WebDAV lock, anchored on a collection (name '') or on a name inside it. */

@@ -7,7 +7,7 @@ import { Mailboxes } from './mailboxes.ts';
 import { Messages } from './messages.ts';
 
 export { DELIMITER, GROUPS_ROOT, SHARED_ROOT, SPECIAL_USE_ROLES, type Mailbox } from './mailboxes.ts';
-export { MAX_MESSAGE_BYTES, type AppendResult, type CopyResult, type FlagOperation, type FlagResult, type MailChange, type MailboxStatus, type StoredMessage } from './messages.ts';
+export { MAX_MESSAGE_BYTES, type AppendResult, type CopyResult, type FlagOperation, type FlagResult, type MailChange, type MailboxStatus, type MessageSummary, type StoredMessage } from './messages.ts';
 export { SYSTEM_FLAGS, type MessageMeta } from './message.ts';
 export type { MailSearch } from './search.ts';
 export type { Envelope, MimePart, Params } from './mime.ts';

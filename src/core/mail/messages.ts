@@ -23,6 +23,14 @@ export interface StoredMessage {
   readonly meta: MessageMeta;
 }
 
+export interface MessageSummary {
+  readonly uid: number;
+  readonly modseq: number;
+  readonly size: number;
+  readonly flags: readonly string[];
+  readonly internalDate: number;
+}
+
 export interface AppendResult {
   readonly uid: number;
   readonly uidValidity: number;
@@ -166,6 +174,30 @@ export class Messages {
     const wanted = [...new Set(uids)].sort((a, b) => a - b);
     for (let i = 0; i < wanted.length; i += pageSize) {
       yield (await this.items(m.id, wanted.slice(i, i + pageSize))).map(toStored);
+    }
+  }
+
+  /**
+   * uid, modseq, size, flags and internal date of messages, in pages, read
+   * without their structure: what a client syncing flags asks of a big mailbox.
+   */
+  async *summaries(accountId: number, mailboxId: number, uids: readonly number[], pageSize = PAGE): AsyncGenerator<MessageSummary[]> {
+    const m = await this.mailboxes.require(accountId, mailboxId, 'read');
+    const wanted = [...new Set(uids)].sort((a, b) => a - b);
+    if (wanted.length === 0) return;
+    const set = new Set(wanted);
+    const last = wanted[wanted.length - 1]!;
+    let after = wanted[0]! - 1;
+    while (after < last) {
+      const rows = await this.store.listItemMeta(m.id, ['flags', 'internalDate'], { afterUid: after, limit: Math.min(pageSize, last - after) });
+      if (rows.length === 0) break;
+      const page: MessageSummary[] = [];
+      for (const r of rows) {
+        if (!set.has(r.uid)) continue;
+        page.push({ uid: r.uid, modseq: r.modseq, size: r.size, flags: (r.meta.flags as string[] | undefined) ?? [], internalDate: Number(r.meta.internalDate ?? 0) });
+      }
+      if (page.length > 0) yield page;
+      after = rows[rows.length - 1]!.uid;
     }
   }
 

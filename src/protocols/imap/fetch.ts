@@ -31,9 +31,50 @@ export interface FetchOptions {
 }
 
 const BYTES_ITEMS = new Set(['rfc822', 'rfc822.header', 'rfc822.text']);
+/** Items answered from a message's summary (flags, dates, size), without its structure. */
+const SUMMARY_ITEMS = new Set(['uid', 'flags', 'modseq', 'internaldate', 'rfc822.size']);
 
 function needsBytes(query: readonly FetchItem[]): boolean {
   return query.some((q) => BYTES_ITEMS.has(q.item) || (q.item === 'body' && q.type !== undefined));
+}
+
+/** The message sequence number of a uid: its place in the session's sorted uid list (0 when absent). */
+export function sequenceOf(uidList: readonly number[], uid: number): number {
+  let lo = 0;
+  let hi = uidList.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = uidList[mid]!;
+    if (v === uid) return mid + 1;
+    if (v < uid) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return 0;
+}
+
+function internalDate(date: Date): string {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${p(date.getUTCDate())}-${months[date.getUTCMonth()]}-${date.getUTCFullYear()} ${p(date.getUTCHours())}:${p(date.getUTCMinutes())}:${p(date.getUTCSeconds())} +0000`;
+}
+
+/**
+ * An untagged FETCH response, for imap-core's compiler. (imap-core's own
+ * formatResponse finds the sequence number with indexOf, which makes a FETCH
+ * of a whole mailbox quadratic.)
+ */
+function fetchResponse(seq: number, query: readonly FetchItem[], values: readonly unknown[]): unknown {
+  const items: unknown[] = [];
+  query.forEach((q, i) => {
+    const v = values[i];
+    items.push(q.original);
+    if (q.item === 'flags' || q.item === 'modseq') items.push([].concat((v ?? []) as never).map((x: unknown) => ({ type: 'ATOM', value: String(x) })));
+    else if (v instanceof Date) items.push({ type: 'ATOM', value: internalDate(v) });
+    else if (Array.isArray(v)) items.push(v);
+    else if (q.isLiteral) items.push({ type: 'LITERAL', value: v });
+    else items.push({ type: 'ATOM', value: String(v) });
+  });
+  return { tag: '*', command: String(seq), attributes: [{ type: 'atom', value: 'FETCH' }, items] };
 }
 
 function drain(stream: NodeJS.WritableStream): Promise<void> {
@@ -41,31 +82,32 @@ function drain(stream: NodeJS.WritableStream): Promise<void> {
 }
 
 /** The value of one data item for one message. */
-function value(q: FetchItem, m: StoredMessage, raw: Buffer | null, utf8: boolean): unknown {
+function value(q: FetchItem, m: Source, raw: Buffer | null, utf8: boolean): unknown {
+  const full = m.full!;
   switch (q.item) {
     case 'uid':
       return m.uid;
     case 'modseq':
       return m.modseq;
     case 'flags':
-      return [...m.meta.flags];
+      return [...m.flags];
     case 'internaldate':
-      return new Date(m.meta.internalDate);
+      return new Date(m.internalDate);
     case 'rfc822.size':
       return m.size;
     case 'envelope':
-      return envelope(m.meta.envelope, utf8);
+      return envelope(full.meta.envelope, utf8);
     case 'bodystructure':
-      return bodyStructure(m.meta.mime, true, utf8);
+      return bodyStructure(full.meta.mime, true, utf8);
     case 'rfc822':
       return raw!;
     case 'rfc822.header':
-      return sectionBytes(raw!, m.meta.mime, { path: '', type: 'header' });
+      return sectionBytes(raw!, full.meta.mime, { path: '', type: 'header' });
     case 'rfc822.text':
-      return sectionBytes(raw!, m.meta.mime, { path: '', type: 'text' });
+      return sectionBytes(raw!, full.meta.mime, { path: '', type: 'text' });
     case 'body': {
-      if (q.type === undefined) return bodyStructure(m.meta.mime, false, utf8);
-      let bytes = sectionBytes(raw!, m.meta.mime, { path: q.path ?? '', type: q.type, headers: q.headers ?? [] });
+      if (q.type === undefined) return bodyStructure(full.meta.mime, false, utf8);
+      let bytes = sectionBytes(raw!, full.meta.mime, { path: q.path ?? '', type: q.type, headers: q.headers ?? [] });
       if (q.partial) {
         bytes = bytes.subarray(q.partial.startFrom, q.partial.maxLength ? q.partial.startFrom + q.partial.maxLength : undefined);
       }
@@ -95,6 +137,12 @@ export async function fetchMessages(core: Core, notifier: ImapNotifier, session:
   if (markAsSeen) markAsSeen = holds((await core.mail.mailboxes.byId(accountId, selection.collectionId)).rights, 'write');
   const bytes = needsBytes(query);
   const utf8 = session.isUTF8Enabled();
+  if (!markAsSeen && query.every((q) => SUMMARY_ITEMS.has(q.item))) {
+    for await (const page of core.mail.messages.summaries(accountId, selection.collectionId, uids, IMAP_LIMITS.fetchSummaryPage)) {
+      await write(session, page.map((m) => ({ ...m, full: null })), query, false, utf8, core);
+    }
+    return;
+  }
   for await (const page of core.mail.messages.read(accountId, selection.collectionId, uids, IMAP_LIMITS.fetchPage)) {
     let messages = page;
     const unseen = markAsSeen ? page.filter((m) => !m.meta.flags.includes('\\Seen')).map((m) => m.uid) : [];
@@ -108,12 +156,27 @@ export async function fetchMessages(core: Core, notifier: ImapNotifier, session:
         return c ? { ...m, modseq: c.modseq, meta: { ...m.meta, flags: c.flags } } : m;
       });
     }
-    for (const m of messages) {
-      const raw = bytes ? Buffer.from(await core.mail.messages.content(m)) : null;
-      const response = session.formatResponse('FETCH', m.uid, { query, values: query.map((q) => value(q, m, raw, utf8)) });
-      if (!response) continue;
-      const compiled = imapHandler.compiler(response);
-      if (!session.writeStream.write({ compiled })) await drain(session.writeStream);
-    }
+    await write(session, messages.map((m) => ({ ...m, flags: m.meta.flags, internalDate: m.meta.internalDate, full: m })), query, bytes, utf8, core);
+  }
+}
+
+/** What a data item is computed from: a summary, and the stored message when the item needs more. */
+interface Source {
+  readonly uid: number;
+  readonly modseq: number;
+  readonly size: number;
+  readonly flags: readonly string[];
+  readonly internalDate: number;
+  readonly full: StoredMessage | null;
+}
+
+async function write(session: ImapSession, messages: readonly Source[], query: readonly FetchItem[], bytes: boolean, utf8: boolean, core: Core): Promise<void> {
+  for (const m of messages) {
+    const current = session.selected;
+    const seq = current ? sequenceOf(current.uidList, m.uid) : 0;
+    if (seq === 0) continue;
+    const raw = bytes && m.full ? Buffer.from(await core.mail.messages.content(m.full)) : null;
+    const compiled = imapHandler.compiler(fetchResponse(seq, query, query.map((q) => value(q, m, raw, utf8))));
+    if (!session.writeStream.write({ compiled })) await drain(session.writeStream);
   }
 }

@@ -6,8 +6,8 @@
 // entry in the same transaction, quota moves with the data and freed blobs go
 // to the trash. Statements carry a bounded number of rows each.
 import { randomBytes } from 'node:crypto';
-import { NotFound } from '../errors.ts';
-import { bucketOf, type CopiedItem, type CopyItems, type Item, type ItemIndex, type MetaChange, type Tool } from '../types.ts';
+import { Conflict, NotFound } from '../errors.ts';
+import { bucketOf, type CopiedItem, type CopyItems, type Item, type ItemIndex, type ItemMetaRow, type MetaChange, type Tool } from '../types.ts';
 import type { SqlDriver, SqlRunner, SqlValue } from './driver.ts';
 import { ITEM_COLUMNS } from './items.ts';
 import { toItem } from './rows.ts';
@@ -234,5 +234,29 @@ export async function copyItems(driver: SqlDriver, input: CopyItems, onFreed: ()
     await driver.announce(tx, `${input.toCollectionId}:${target.firstModseq + sources.length - 1}`);
     // sources and copies are both in uid order, and copies were given uids in source order
     return sources.map((s, i) => ({ source: s, copy: copies[i]! }));
+  });
+}
+
+export async function listItemMeta(
+  driver: SqlDriver, collectionId: number, keys: readonly string[], options: { afterUid?: number; limit?: number },
+): Promise<ItemMetaRow[]> {
+  if (keys.length > 16 || keys.some((k) => !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(k))) {
+    throw new Conflict('meta keys are 1 to 16 names of letters, digits and _');
+  }
+  // each key's value as JSON text, extracted by the database (SQLite's ->, PostgreSQL's jsonb ->)
+  const column = (i: number): string => driver.kind === 'sqlite'
+    ? `(meta -> CAST($${i + 4} AS TEXT)) AS k${i}`
+    : `((meta::jsonb) -> CAST($${i + 4} AS TEXT))::text AS k${i}`;
+  const rows = await driver.all(
+    `SELECT uid, modseq, size${keys.map((_, i) => `, ${column(i)}`).join('')} FROM items
+      WHERE collection_id = $1 AND uid > $2 ORDER BY uid LIMIT $3`,
+    [collectionId, options.afterUid ?? 0, options.limit ?? Number.MAX_SAFE_INTEGER, ...keys]);
+  return rows.map((r) => {
+    const meta: Record<string, unknown> = {};
+    keys.forEach((k, i) => {
+      const v = r[`k${i}`];
+      if (typeof v === 'string') meta[k] = JSON.parse(v);
+    });
+    return { uid: Number(r.uid), modseq: Number(r.modseq), size: Number(r.size), meta };
   });
 }

@@ -18,8 +18,8 @@ import {
 } from './rows.ts';
 import { SqlLocks } from './locks.ts';
 import { SqlOutbound } from './outbound.ts';
-import { copyItems, deleteItems, updateItemsMeta } from './mail.ts';
-import type { CopiedItem, CopyItems, DkimKey, MetaChange, NewOutboundMessage, OutboundMessage } from '../types.ts';
+import { copyItems, deleteItems, listItemMeta, updateItemsMeta } from './mail.ts';
+import type { CopiedItem, CopyItems, DkimKey, ItemMetaRow, MetaChange, NewOutboundMessage, OutboundMessage } from '../types.ts';
 import { compileSearch, readIndex } from './search.ts';
 import { SUBTREE, trashBlobsOf } from './writes.ts';
 
@@ -767,6 +767,10 @@ export class SqlStore implements Store {
 
   deleteItems(collectionId: number, uids: readonly number[]): Promise<Item[]> {
     return deleteItems(this.db, collectionId, uids, this.freed);
+  }
+
+  listItemMeta(collectionId: number, keys: readonly string[], options: { afterUid?: number; limit?: number } = {}): Promise<ItemMetaRow[]> {
+    return listItemMeta(this.db, collectionId, keys, options);
   }
 
   // ----- outbound mail

@@ -2,7 +2,7 @@
 // (updateItemsMeta, copyItems, deleteItems), as IMAP STORE, COPY, MOVE and
 // EXPUNGE use them. Run through storeConformance (test/store/conformance.ts).
 import { expect } from 'chai';
-import { QuotaExceeded } from '../../../src/store/errors.ts';
+import { Conflict, QuotaExceeded } from '../../../src/store/errors.ts';
 import type { ChangeEvent, Collection, Item, Store } from '../../../src/store/types.ts';
 import type { Backend } from '../../support/store.ts';
 import { blobGone, byRole, eventually, inbox, newAccount, putBlob, putInline, rejects, useStore } from './support.ts';
@@ -109,6 +109,23 @@ export function mailConformance(backend: Backend): void {
       await store.copyItems({ fromCollectionId: x.inbox.id, uids: items.map((i) => i.uid), toCollectionId: y.inbox.id, quotaLimit: uy + bytes, move: true });
       expect(await store.getUsage(x.spaceId, 'mail')).to.equal(ux - bytes);
       expect(await store.getUsage(y.spaceId, 'mail')).to.equal(uy + bytes);
+    });
+
+    it('listItemMeta lists uid, modseq, size and only the named meta keys, in pages', async () => {
+      const { inbox: c } = await box('slim');
+      for (let i = 0; i < 5; i++) {
+        await putInline(store, c.id, `m${i}`, { meta: { flags: i % 2 ? ['\\Seen'] : [], internalDate: 1000 + i, big: { nested: [i, 'x'] }, text: `t${i}` } });
+      }
+      await putInline(store, c.id, 'bare', { meta: {} });
+      const all = await store.listItemMeta(c.id, ['flags', 'internalDate', 'text']);
+      const items = await store.listItems(c.id);
+      expect(all.map((r) => [r.uid, r.modseq, r.size])).to.deep.equal(items.map((i) => [i.uid, i.modseq, i.size]));
+      expect(all[1]!.meta).to.deep.equal({ flags: ['\\Seen'], internalDate: 1001, text: 't1' });
+      expect(all[5]!.meta).to.deep.equal({});
+      const page = await store.listItemMeta(c.id, ['big'], { afterUid: items[2]!.uid, limit: 2 });
+      expect(page.map((r) => r.uid)).to.deep.equal([items[3]!.uid, items[4]!.uid]);
+      expect(page[0]!.meta).to.deep.equal({ big: { nested: [3, 'x'] } });
+      await rejects(store.listItemMeta(c.id, ["flags') OR 1=1 --"]), Conflict);
     });
 
     it('deleteItems removes many items, logs each, frees quota and blobs no other item references', async () => {
