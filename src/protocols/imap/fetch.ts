@@ -171,11 +171,27 @@ interface Source {
 }
 
 async function write(session: ImapSession, messages: readonly Source[], query: readonly FetchItem[], bytes: boolean, utf8: boolean, core: Core): Promise<void> {
-  for (const m of messages) {
+  // message bytes are read a few ahead of the one being written
+  const reads: (Promise<Uint8Array> | null)[] = [];
+  const read = (i: number): void => {
+    const m = messages[i];
+    if (!m || reads[i] !== undefined) return;
+    const p = bytes && m.full ? core.mail.messages.content(m.full) : null;
+    // a read that fails is reported when its message's turn comes, never as an unhandled rejection
+    p?.catch(() => undefined);
+    reads[i] = p;
+  };
+  for (const [i, m] of messages.entries()) {
+    for (let k = i; k < i + IMAP_LIMITS.readAhead; k++) read(k);
+    const pending = reads[i];
+    reads[i] = null;
     const current = session.selected;
     const seq = current ? sequenceOf(current.uidList, m.uid) : 0;
-    if (seq === 0) continue;
-    const raw = bytes && m.full ? Buffer.from(await core.mail.messages.content(m.full)) : null;
+    if (seq === 0) {
+      await pending?.catch(() => undefined);
+      continue;
+    }
+    const raw = pending ? Buffer.from(await pending) : null;
     const compiled = imapHandler.compiler(fetchResponse(seq, query, query.map((q) => value(q, m, raw, utf8))));
     if (!session.writeStream.write({ compiled })) await drain(session.writeStream);
   }

@@ -14,6 +14,8 @@ export const IMAP_LIMITS = {
   idleTimeoutMs: 30 * 60 * 1000,
   /** messages read from the store per page of a FETCH */
   fetchPage: 250,
+  /** messages whose bytes a FETCH reads ahead of the one it writes */
+  readAhead: 8,
   /** per page of a FETCH of flags, dates and sizes only */
   fetchSummaryPage: 2_000,
   /** the time a stopping server lets connections finish, at least */

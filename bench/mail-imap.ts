@@ -1,0 +1,265 @@
+// The IMAP figures of issue 3, for Bureau and, in the same run, for Dovecot
+// 2.3 (../shared/verify/dovecot-ref.sh) on the same messages:
+//  - cold SELECT of a mailbox of BENCH_MESSAGES messages (100,000),
+//  - UID FETCH 1:* (FLAGS),
+//  - UID SEARCH on a header word and on body text,
+//  - FETCH of 50 whole messages.
+// The messages are gen-mbox.py's (threads, HTML, attachments, non-ASCII
+// headers): 1,000 of them, repeated with fresh Message-IDs up to the count.
+// Bureau gets them by its delivery service (the path of SMTP mail), Dovecot as
+// files in its Maildir. Both are driven by the same line client over plain
+// IMAP on loopback (Dovecot allows it there; Bureau's test-only plain login),
+// so TLS costs nothing to either. "cold" is the first SELECT after the server
+// (re)opened its store: for Bureau a fresh store and door on the same files,
+// for Dovecot the first SELECT of the Maildir (which also builds its index),
+// then `again` is a SELECT on a new connection. It measures; it asserts nothing.
+//
+//   npm run bench:mail                      # 100,000 messages (long: loading is most of it)
+//   BENCH_MESSAGES=10000 npm run bench:mail # a quick run
+//   BENCH_DOVECOT=0 ...                     # Bureau only
+import { execFile } from 'node:child_process';
+import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createCore, type Core } from '../src/core/index.ts';
+import { startImap, type ImapListener } from '../src/protocols/imap/listen.ts';
+import { openStore } from '../src/store/open.ts';
+import type { Store } from '../src/store/types.ts';
+import { loadOrCreateCertificates } from '../src/tls/certificates.ts';
+
+const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
+const WITH_DOVECOT = process.env.BENCH_DOVECOT !== '0';
+const VERIFY = resolve(import.meta.dirname, '../../shared/verify');
+const REPEAT = 3;
+const PASSWORD = 'bench password 1';
+const HEADER_WORD = 'budget';
+const BODY_TEXT = 'customer invoice';
+
+const log = (m: string): void => { process.stderr.write(`${m}\n`); };
+const rows: [string, string, string][] = [];
+function figure(server: string, name: string, values: Record<string, number | string>): void {
+  const text = Object.entries(values).map(([k, v]) => `${k}=${typeof v === 'number' ? Math.round(v * 100) / 100 : v}`).join(' ');
+  process.stdout.write(`BENCH imap.${server}.${name} ${text}\n`);
+  rows.push([server, name, text]);
+}
+
+function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return new Promise((ok, fail) => execFile(cmd, args, { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, out, errOut) =>
+    (err ? fail(new Error(`${cmd} ${args.join(' ')}: ${errOut || err.message}`)) : ok(out))));
+}
+
+/** A minimal IMAP client: one command at a time, its whole answer, literals included. */
+class Line {
+  private readonly socket: Socket;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private wake: (() => void) | null = null;
+  private seq = 0;
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => {
+      this.chunks.push(d);
+      this.size += d.length;
+      this.wake?.();
+    });
+  }
+  static open(port: number): Promise<Line> {
+    return new Promise((ok, fail) => {
+      const s = connect({ host: '127.0.0.1', port }, () => ok(new Line(s)));
+      s.once('error', fail);
+    });
+  }
+  private async until(test: (tail: string) => boolean): Promise<Buffer> {
+    for (;;) {
+      const last = this.chunks[this.chunks.length - 1];
+      const tail = last ? Buffer.concat(this.chunks.slice(-3)).subarray(-4000).toString('latin1') : '';
+      if (test(tail)) {
+        const all = Buffer.concat(this.chunks, this.size);
+        this.chunks = [];
+        this.size = 0;
+        return all;
+      }
+      await new Promise<void>((r) => { this.wake = r; });
+      this.wake = null;
+    }
+  }
+  greeting(): Promise<Buffer> {
+    return this.until((t) => /\* OK[^\r]*\r\n$/.test(t));
+  }
+  /** Sends a command; resolves with its answer and the time it took, in ms. */
+  async command(text: string): Promise<{ ms: number; answer: Buffer }> {
+    const tag = `bz${++this.seq}q`;
+    const t0 = performance.now();
+    this.socket.write(`${tag} ${text}\r\n`);
+    const answer = await this.until((t) => new RegExp(`\\r\\n${tag} (OK|NO|BAD)[^\\r]*\\r\\n$|^${tag} (OK|NO|BAD)[^\\r]*\\r\\n$`).test(t));
+    const ms = performance.now() - t0;
+    const status = answer.subarray(-4000).toString('latin1');
+    if (!new RegExp(`${tag} OK`).test(status)) throw new Error(`${text.slice(0, 60)}: ${status.trim()}`);
+    return { ms, answer };
+  }
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The same measurements against any server. */
+async function measure(server: string, port: number, user: string, pass: string): Promise<void> {
+  const first = await Line.open(port);
+  await first.greeting();
+  await first.command(`LOGIN "${user}" "${pass}"`);
+  const cold = await first.command('SELECT INBOX');
+  const exists = Number(/\* (\d+) EXISTS/.exec(cold.answer.toString('latin1'))?.[1] ?? 0);
+  const again: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const c = await Line.open(port);
+    await c.greeting();
+    await c.command(`LOGIN "${user}" "${pass}"`);
+    again.push((await c.command('SELECT INBOX')).ms);
+    c.close();
+  }
+  figure(server, 'select', { cold_ms: cold.ms, again_ms: median(again), messages: exists });
+  const flags: number[] = [];
+  let lines = 0;
+  for (let i = 0; i < REPEAT; i++) {
+    const r = await first.command('UID FETCH 1:* (FLAGS)');
+    flags.push(r.ms);
+    lines = (r.answer.toString('latin1').match(/\* \d+ FETCH/g) ?? []).length;
+  }
+  figure(server, 'uid_fetch_all_flags', { first_ms: flags[0]!, median_ms: median(flags), messages: lines });
+  for (const [name, query] of [['uid_search_header', `UID SEARCH HEADER SUBJECT "${HEADER_WORD}"`], ['uid_search_body', `UID SEARCH BODY "${BODY_TEXT}"`]] as const) {
+    const times: number[] = [];
+    let found = 0;
+    for (let i = 0; i < REPEAT; i++) {
+      const r = await first.command(query);
+      times.push(r.ms);
+      found = (/\* SEARCH([ \d]*)/.exec(r.answer.toString('latin1'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean).length;
+    }
+    figure(server, name, { first_ms: times[0]!, median_ms: median(times), found });
+  }
+  const whole: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < REPEAT; i++) {
+    // 50 messages spread over the mailbox, different ones each round
+    const seqs = Array.from({ length: 50 }, (_, k) => 1 + ((k * Math.floor(exists / 50) + i * 7) % Math.max(1, exists)));
+    const r = await first.command(`FETCH ${seqs.join(',')} (BODY.PEEK[])`);
+    whole.push(r.ms);
+    bytes = r.answer.length;
+  }
+  figure(server, 'fetch_50_whole', { first_ms: whole[0]!, median_ms: median(whole), response_bytes: bytes });
+  first.close();
+}
+
+/** gen-mbox.py's messages, `count` of them, each with a Message-ID of its own. */
+async function corpus(dir: string, count: number): Promise<(i: number) => Buffer> {
+  const mbox = join(dir, 'corpus.mbox');
+  await run('/usr/bin/python3', [join(VERIFY, 'gen-mbox.py'), mbox, '1000', '7']);
+  const templates = (await readFile(mbox)).toString('latin1').split(/^From [^\n]*\n/m).filter((m) => m.length > 0).map((m) => m.replace(/\n/g, '\r\n'));
+  return (i: number) => Buffer.from(templates[i % templates.length]!.replace(/^Message-ID: <[^>]*>/m, `Message-ID: <bench.${i}.${count}@example.org>`), 'latin1');
+}
+
+async function bureau(dir: string, message: (i: number) => Buffer): Promise<void> {
+  const settings = {
+    domain: 'example.test', defaultPlan: 'bench', password: { minLength: 10, maxLength: 1024 },
+    plans: [{ name: 'bench', mailBytes: 1e13, filesBytes: 1e9, maxGroups: 1, maxGroupMembers: 2, features: ['clients'], paid: true }],
+  } as const;
+  const databaseUrl = `sqlite:${join(dir, 'bureau.sqlite')}`;
+  const open = async (): Promise<{ store: Store; core: Core }> => {
+    const store = await openStore({ databaseUrl, dataDir: join(dir, 'data') });
+    return { store, core: await createCore(store, settings as never) };
+  };
+  let { store, core } = await open();
+  const account = await core.accounts.create({ address: 'bench@example.test', password: PASSWORD });
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (next < N) {
+      const i = next++;
+      await core.mail.messages.deliver(account.id, message(i));
+      if ((i + 1) % 10_000 === 0) log(`bureau: ${i + 1} delivered`);
+    }
+  }));
+  figure('bureau', 'load', { messages: N, per_s: N / ((performance.now() - t0) / 1000) });
+  await store.close();
+  // a fresh store and door on the same files: the first SELECT is cold
+  ({ store, core } = await open());
+  const tls = await loadOrCreateCertificates({ certsDir: join(dir, 'certs'), hostname: 'localhost', tlsCert: null, tlsKey: null });
+  const listeners: ImapListener[] = await startImap({
+    core, tls, bind: '127.0.0.1', port: await freePort(), tlsPort: 0, hostname: 'localhost', allowPlainLogin: true,
+    log: { debug: () => undefined, warn: log },
+  });
+  const rss = process.memoryUsage().rss;
+  try {
+    await measure('bureau', listeners[0]!.port, account.address, PASSWORD);
+    figure('bureau', 'memory', { rss_mb: process.memoryUsage().rss / 1e6, rss_before_mb: rss / 1e6 });
+  } finally {
+    await Promise.all(listeners.map((l) => l.close(100)));
+    await store.close();
+  }
+}
+
+async function dovecot(message: (i: number) => Buffer): Promise<void> {
+  const script = join(VERIFY, 'dovecot-ref.sh');
+  const env = { DOVECOT_REF_PERF: process.env.DOVECOT_REF_PERF ?? '1' };
+  // Dovecot's master keeps the pipes of whoever started it: the script's output goes to a file
+  const startLog = join(tmpdir(), `bench-dovecot-start-${process.pid}.log`);
+  await run('bash', ['-c', `bash "$0" start > "$1" 2>&1`, script, startLog], env).catch(async (err: Error) => {
+    throw new Error(`${err.message} ${await readFile(startLog, 'utf8').catch(() => '')}`);
+  });
+  try {
+    const dir = process.env.DOVECOT_REF_DIR ?? '/tmp/dovecot-ref';
+    const maildir = join(dir, 'mail', 'testuser1', 'Maildir');
+    const uid = Number((await run('id', ['-u', 'nobody'])).trim());
+    const gid = Number((await run('id', ['-g', 'nobody'])).trim());
+    for (const d of [join(dir, 'mail', 'testuser1'), maildir, join(maildir, 'cur'), join(maildir, 'new'), join(maildir, 'tmp')]) {
+      await mkdir(d, { recursive: true });
+      await chown(d, uid, gid);
+    }
+    const t0 = performance.now();
+    const base = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < N; i++) {
+      // Maildir keeps LF line ends; Dovecot serves them as CRLF
+      const file = join(maildir, 'cur', `${base + i}.M${i}P1.bench:2,`);
+      await writeFile(file, message(i).toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+      await chown(file, uid, gid);
+      if ((i + 1) % 10_000 === 0) log(`dovecot: ${i + 1} written`);
+    }
+    figure('dovecot', 'load', { messages: N, per_s: N / ((performance.now() - t0) / 1000), how: 'files in the Maildir' });
+    await measure('dovecot', Number(process.env.DOVECOT_REF_IMAP_PORT ?? 10143), 'testuser1', process.env.DOVECOT_REF_PASS ?? 'pass1234word');
+  } finally {
+    await run('bash', ['-c', `bash "$0" stop --purge > /dev/null 2>&1`, script], env).catch((e: Error) => log(e.message));
+    await rm(startLog, { force: true });
+  }
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'bench-mail-imap-'));
+try {
+  log(`bench: ${N} messages; corpus from gen-mbox.py`);
+  const message = await corpus(dir, N);
+  await bureau(dir, message);
+  if (WITH_DOVECOT) {
+    try {
+      await dovecot(message);
+    } catch (err) {
+      log(`dovecot: not measured: ${(err as Error).message}`);
+    }
+  }
+  process.stdout.write('\n| server | figure | values |\n| --- | --- | --- |\n');
+  for (const [server, name, text] of rows) process.stdout.write(`| ${server} | ${name} | ${text} |\n`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
