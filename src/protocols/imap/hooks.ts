@@ -7,6 +7,7 @@ import type { Core } from '../../core/index.ts';
 import { holds } from '../../core/acl.ts';
 import { Conflict, Forbidden, InvalidInput, LimitReached, NotFound, QuotaExceeded, StoreUnavailable } from '../../core/errors.ts';
 import type { FlagOperation, Mailbox } from '../../core/mail/index.ts';
+import { loginKeys } from '../../core/throttle.ts';
 import type { BureauState, ImapSession } from './engine.ts';
 import { fetchMessages, type FetchOptions } from './fetch.ts';
 import { ImapNotifier, Selection } from './notifier.ts';
@@ -75,7 +76,14 @@ export function createHooks(core: Core, notifier: ImapNotifier, log: HookLog) {
   return {
     onAuth(login: { username: string; password: string }, session: ImapSession, callback: Cb): void {
       (async () => {
-        const found = await core.throttle.guard([`ip:${session.remoteAddress}`, `account:${login.username.trim().toLowerCase()}`], () => core.accounts.authenticate(login.username, login.password, 'imap'));
+        // failures are throttled per client address and per account, as on every door
+        const keys = loginKeys(session.remoteAddress, login.username);
+        const wait = core.throttle.blockedFor(keys);
+        if (wait > 0) {
+          return callback(Object.assign(new Error(`Too many failed logins from this address or for this account; try again in ${Math.ceil(wait / 60_000)} minute(s)`),
+            { response: 'NO', code: 'UNAVAILABLE' }));
+        }
+        const found = await core.throttle.guard(keys, () => core.accounts.authenticate(login.username, login.password, 'imap'));
         if (!found) return callback(null, {});
         if (!(await core.plans.allows(found, 'clients'))) {
           const err = Object.assign(new Error(responseText(

@@ -168,3 +168,20 @@ describe(`imap door under hostile input (${backend})`, function () {
     await othersFine();
   });
 });
+
+describe(`imap door: failed logins are throttled (${backend})`, function () {
+  this.timeout(30_000);
+  let s: TestImap;
+  before(async () => { s = await startTestImap(backend); });
+  after(() => s.stop());
+
+  it('after ten failures for an address, the next login is refused without trying the password, and says why', async () => {
+    const target = await s.account();
+    const r = await s.raw({ secure: true });
+    await r.until(/^\* OK/);
+    for (let i = 0; i < 10; i++) expect(await r.command(`LOGIN ${target.address} "wrong password ${i}"`)).to.match(/NO \[AUTHENTICATIONFAILED\]/);
+    expect(await r.command(`LOGIN ${target.address} "correct horse battery"`)).to.match(/NO \[UNAVAILABLE\] Too many failed logins/);
+    const token = Buffer.from(`\0${target.address}\0correct horse battery`).toString('base64');
+    expect(await r.command(`AUTHENTICATE PLAIN ${token}`)).to.match(/NO \[UNAVAILABLE\]/);
+  });
+});
