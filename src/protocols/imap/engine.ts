@@ -15,6 +15,7 @@
 //  - NOOP, CHECK and IDLE look for changes before answering, so that polling
 //    clients see other sessions' changes even when a notice was missed;
 //  - SEARCH sends no EXPUNGE (RFC 3501 7.4.1);
+//  - no AUTH= mechanism is announced before TLS, where LOGINDISABLED is;
 //  - NAMESPACE announces the other-users and shared namespaces.
 import { createRequire } from 'node:module';
 import { IMAP_LIMITS } from './limits.ts';
@@ -189,6 +190,17 @@ function adjust(): void {
   }
 
   command('search').disableNotifications = true;
+
+  // no password mechanism is announced where no password may be sent (RFC 2595 6): before TLS, LOGINDISABLED alone
+  const tools = require('wildduck/imap-core/lib/imap-tools.js') as { sendCapabilityResponse(connection: ImapConnection): void };
+  const capability = tools.sendCapabilityResponse;
+  tools.sendCapabilityResponse = (connection: ImapConnection): void => {
+    capability(Object.create(connection, {
+      send: {
+        value: (line: string) => connection.send(/ LOGINDISABLED\b/.test(line) ? line.replace(/ AUTH=[^ ]+/g, '') : line),
+      },
+    }) as ImapConnection);
+  };
 
   command('namespace').handler = function (this: ImapConnection, _cmd: unknown, callback: Callback): void {
     this.send('* NAMESPACE (("" "/")) (("Shared with me/" "/")) (("Groups/" "/"))');
