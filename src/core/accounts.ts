@@ -3,6 +3,7 @@
 // changes, plan changes, last activity, destruction.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Account, Profile, Store } from '../store/types.ts';
+import type { MemberDirectory } from './contacts/directory.ts';
 import { ACCOUNT_COLLECTIONS } from './defaults.ts';
 import type { Domains } from './domains.ts';
 import { Conflict, InvalidInput, NotFound } from './errors.ts';
@@ -56,12 +57,15 @@ export class Accounts {
   private readonly plans: Plans;
   private readonly domains: Domains;
   private readonly settings: AccountsSettings;
+  /** the member directories, which follow names and profiles */
+  private readonly directory: MemberDirectory;
 
-  constructor(store: Store, plans: Plans, domains: Domains, settings: AccountsSettings) {
+  constructor(store: Store, plans: Plans, domains: Domains, settings: AccountsSettings, directory: MemberDirectory) {
     this.store = store;
     this.plans = plans;
     this.domains = domains;
     this.settings = settings;
+    this.directory = directory;
   }
 
   checkPassword(password: string): void {
@@ -191,7 +195,9 @@ export class Accounts {
     }
     if (patch.name !== undefined) checkText('name', patch.name, 200);
     for (const [k, v] of Object.entries(patch.profile ?? {})) if (k !== 'photo' && v !== undefined) checkText(k, v, 200);
-    return this.store.updateAccount(accountId, patch);
+    const account = await this.store.updateAccount(accountId, patch);
+    if (patch.name !== undefined || patch.profile !== undefined) await this.directory.refresh(accountId);
+    return account;
   }
 
   /**
@@ -208,6 +214,7 @@ export class Accounts {
         throw new Conflict(`${account.address} administers the group ${g.name}, which has other members; transfer it first (bureau group transfer "${g.name}" ADDRESS)`);
       }
     }
+    await this.directory.forget(accountId);
     await this.store.deleteAccount(accountId);
   }
 }

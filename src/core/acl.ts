@@ -16,7 +16,11 @@
 //  5. Removal from a group or its deletion ends every right it gave (by 'fresh
 //     principal per request').
 //  6. (the administrator cannot leave without a successor: core/groups.ts)
+//  7. A group's member directory (a collection with the role 'directory') is
+//     kept by the server: everyone who may read it reads it, nobody writes,
+//     deletes, shares or administers it, not even the group administrator.
 import type { Right, Tool } from '../store/types.ts';
+import { DIRECTORY_ROLE } from './defaults.ts';
 
 export type { Right } from '../store/types.ts';
 
@@ -109,6 +113,10 @@ export function authorize(p: Principal, right: Right, r: Resource): Decision {
 
 function authorizeInSpace(p: Principal, right: Right, r: Extract<Resource, { space: SpaceRef }>): Decision {
   const space = r.space;
+  // rule 7
+  if (r.kind !== 'space' && r.collection.role === DIRECTORY_ROLE && right !== 'read') {
+    return deny('a member directory is kept by the server from the members\' profiles and is read-only');
+  }
   // rule 1
   if (space.kind === 'account' && space.accountId === p.accountId) return ALLOW;
   // rule 3

@@ -14,8 +14,14 @@ export const ACCOUNT_COLLECTIONS: readonly NewCollectionInSpace[] = [
   { tool: 'files', name: 'Drop box', role: 'dropbox' },
 ];
 
+/** The role of a group's member directory (core/contacts/directory.ts): read-only for everyone (core/acl). */
+export const DIRECTORY_ROLE = 'directory';
+export const DIRECTORY_COLLECTION: NewCollectionInSpace = { tool: 'contacts', name: 'member-directory', role: DIRECTORY_ROLE, props: { displayname: 'Members' } };
+
 export const GROUP_COLLECTIONS: readonly NewCollectionInSpace[] = [
   { tool: 'calendar', name: 'calendar', role: 'default', props: { displayname: 'Calendar' } },
   { tool: 'contacts', name: 'contacts', role: 'default', props: { displayname: 'Contacts' } },
   { tool: 'files', name: 'Documents', role: 'documents' },
+  // the member directory, kept by core/contacts/directory.ts, read-only for everyone (core/acl)
+  DIRECTORY_COLLECTION,
 ];

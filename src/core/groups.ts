@@ -5,6 +5,7 @@
 // core/acl); the operator's command line acts without one.
 import type { Group, Membership, Right, Store } from '../store/types.ts';
 import type { Accounts } from './accounts.ts';
+import type { MemberDirectory } from './contacts/directory.ts';
 import { authorize } from './acl.ts';
 import { ensure, loadPrincipal } from './access.ts';
 import { GROUP_COLLECTIONS } from './defaults.ts';
@@ -38,11 +39,14 @@ export class Groups {
   private readonly store: Store;
   private readonly plans: Plans;
   private readonly accounts: Accounts;
+  /** the member directory of each group, kept in step with its members */
+  private readonly directory: MemberDirectory;
 
-  constructor(store: Store, plans: Plans, accounts: Accounts) {
+  constructor(store: Store, plans: Plans, accounts: Accounts, directory: MemberDirectory) {
     this.store = store;
     this.plans = plans;
     this.accounts = accounts;
+    this.directory = directory;
   }
 
   private async checkAdmin(actorId: number | null, groupId: number): Promise<void> {
@@ -77,7 +81,9 @@ export class Groups {
   async create(name: string, adminId: number): Promise<Group> {
     const admin = await this.accounts.get(adminId);
     const plan = await this.plans.of(admin);
-    return this.store.createGroup({ name: checkGroupName(name), adminId, maxGroups: plan.maxGroups, collections: GROUP_COLLECTIONS });
+    const group = await this.store.createGroup({ name: checkGroupName(name), adminId, maxGroups: plan.maxGroups, collections: GROUP_COLLECTIONS });
+    await this.directory.addMember(group.id, adminId);
+    return group;
   }
 
   /** The member limit is the administrator's plan's. */
@@ -85,12 +91,15 @@ export class Groups {
     await this.checkAdmin(actorId, groupId);
     const group = await this.get(groupId);
     const plan = await this.plans.of(await this.accounts.get(group.adminId));
-    return this.store.addMember(groupId, accountId, plan.maxGroupMembers);
+    const membership = await this.store.addMember(groupId, accountId, plan.maxGroupMembers);
+    await this.directory.addMember(groupId, accountId);
+    return membership;
   }
 
   async removeMember(groupId: number, accountId: number, actorId: number | null = null): Promise<void> {
     if (actorId !== accountId) await this.checkAdmin(actorId, groupId);
     await this.store.removeMember(groupId, accountId);
+    await this.directory.removeMember(groupId, accountId);
   }
 
   /** A member leaves; the administrator is refused until a successor is named. */
@@ -108,7 +117,7 @@ export class Groups {
     else await this.store.setMemberRights(groupId, who, rights);
   }
 
-  /** Names a member as the new administrator (the old one stays a member). */
+  /** Names a member as the new administrator (the old one stays a member; the directory is unchanged). */
   async transfer(groupId: number, newAdminId: number, actorId: number | null = null): Promise<Group> {
     await this.checkAdmin(actorId, groupId);
     const plan = await this.plans.of(await this.accounts.get(newAdminId));

@@ -5,6 +5,7 @@ import { Access } from './access.ts';
 import { Accounts } from './accounts.ts';
 import { Calendars, DEFAULT_CALENDAR_SETTINGS } from './calendar/calendars.ts';
 import { Contacts } from './contacts/contacts.ts';
+import { MemberDirectory } from './contacts/directory.ts';
 import { Domains } from './domains.ts';
 import { Files, type FilesSettings } from './files/files.ts';
 import { Locks } from './files/locks.ts';
@@ -52,7 +53,8 @@ export async function createCore(store: Store, settings: CoreSettings): Promise<
   const plans = new Plans(store);
   await plans.sync(settings.plans);
   const domains = new Domains(store, settings.domain);
-  const accounts = new Accounts(store, plans, domains, { password: settings.password, defaultPlan: settings.defaultPlan });
+  const directory = new MemberDirectory(store, settings.domain);
+  const accounts = new Accounts(store, plans, domains, { password: settings.password, defaultPlan: settings.defaultPlan }, directory);
   const quota = new Quota(store, plans);
   const access = new Access(store);
   return {
@@ -61,14 +63,14 @@ export async function createCore(store: Store, settings: CoreSettings): Promise<
     accounts,
     plans,
     domains,
-    groups: new Groups(store, plans, accounts),
+    groups: new Groups(store, plans, accounts, directory),
     quota,
     access,
     sharing: new Sharing(store),
     files: new Files(store, quota, settings.files),
     locks: new Locks(store),
     calendar: new Calendars(store, quota, access, DEFAULT_CALENDAR_SETTINGS),
-    contacts: new Contacts(store, quota, access, settings.domain),
+    contacts: new Contacts(store, quota, access, directory),
     mail: new Mail(store, quota),
     dkim: new Dkim(store, settings.hostname ?? settings.domain),
     throttle: new Throttle(),

@@ -1,7 +1,7 @@
 // The ACL rules of DESIGN.md, each proved on a real store (both backends)
 // through the core services that every door calls.
 import { expect } from 'chai';
-import { authorize, type Principal } from '../../src/core/acl.ts';
+import { authorize, rightsOn, type Principal } from '../../src/core/acl.ts';
 import { Conflict, Forbidden } from '../../src/core/errors.ts';
 import type { Account, Collection, Group, Item, Right } from '../../src/store/types.ts';
 import { makeTestCore, type TestCore } from '../support/core.ts';
@@ -238,5 +238,19 @@ describe('core/acl authorize (pure)', () => {
     expect(authorize(p, 'deposit', { kind: 'collection', space, collection: { id: 1, tool: 'files', role: 'dropbox' }, grants: [] }).allow).to.equal(true);
     expect(authorize(p, 'deposit', { kind: 'item', space, collection: { id: 1, tool: 'files', role: 'dropbox' }, itemId: 3, grants: [] }).allow).to.equal(false);
     expect(authorize(p, 'freebusy', { kind: 'collection', space, collection: { id: 4, tool: 'contacts', role: 'default' }, grants: [] }).allow).to.equal(false);
+  });
+  it('rule 7: a member directory is read-only for everyone, the group administrator included', () => {
+    const space = { kind: 'group', groupId: 7 } as const;
+    const collection = { id: 5, tool: 'contacts', role: 'directory' } as const;
+    const admin = principal({ groups: new Map([[7, { admin: true, rights: new Set() }]]) });
+    const writer = principal({ accountId: 2, groups: new Map([[7, { admin: false, rights: new Set(['write', 'delete'] as const) }]]) });
+    const outsider = principal({ accountId: 3 });
+    for (const p of [admin, writer]) {
+      expect(rightsOn(p, { kind: 'collection', space, collection, grants: [] })).to.deep.equal(['read']);
+      expect(rightsOn(p, { kind: 'item', space, collection, itemId: 9, grants: [] })).to.deep.equal(['read']);
+    }
+    expect(rightsOn(outsider, { kind: 'collection', space, collection, grants: [] })).to.deep.equal([]);
+    // the group's other address books are written as before
+    expect(authorize(writer, 'write', { kind: 'collection', space, collection: { ...collection, role: 'default' }, grants: [] }).allow).to.equal(true);
   });
 });

@@ -1,8 +1,9 @@
 // The contacts service: address object resources (one vCard each) in
-// address-book collections, and the member directory of each group. Every
+// address-book collections, and reading the member directory of each group
+// (a stored address book kept by ./directory.ts). Every
 // call names the account asking; core/acl decides. Cards are stored byte for
 // byte as sent, with their item index; they count against the space's
-// document quota.
+// document quota (the directory's cards count against none).
 import { createHash, randomUUID } from 'node:crypto';
 import type { Account, Collection, Item, ItemQuery, Store } from '../../store/types.ts';
 import type { Access } from '../access.ts';
@@ -14,6 +15,7 @@ import { decodeText } from '../calendar/ical.ts';
 import { blocksOf, contentLines, isBlock, lineEnd, nameOf, rawOf, type Block } from '../calendar/lines.ts';
 import { NotFound, PreconditionFailed } from '../errors.ts';
 import type { Quota } from '../quota.ts';
+import type { MemberDirectory } from './directory.ts';
 import { CARD_TEXT_FIELDS, InvalidAddressData, parseVCardBytes, parseVCardText, vcardTexts, type VCardObject } from './vcard.ts';
 
 export const VCARD_CONTENT_TYPE = 'text/vcard; charset=utf-8';
@@ -155,6 +157,11 @@ function nameUuid(name: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
+/** The vCard UID of an account's directory card, stable per account and installation. */
+export function directoryUid(installation: string, accountId: number): string {
+  return `urn:uuid:${nameUuid(`bureau-directory-card:${installation}:${accountId}`)}`;
+}
+
 const PHOTO = /^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+$/i;
 
 /** The vCard 4.0 directory card of an account: FN, N, ORG, EMAIL, PHOTO, from its profile. */
@@ -181,14 +188,13 @@ export class Contacts {
   private readonly store: Store;
   private readonly quota: Quota;
   private readonly access: Access;
-  /** makes directory UIDs differ between installations */
-  private readonly installation: string;
+  private readonly memberDirectory: MemberDirectory;
 
-  constructor(store: Store, quota: Quota, access: Access, installation: string) {
+  constructor(store: Store, quota: Quota, access: Access, memberDirectory: MemberDirectory) {
     this.store = store;
     this.quota = quota;
     this.access = access;
-    this.installation = installation;
+    this.memberDirectory = memberDirectory;
   }
 
   async addressBook(collectionId: number): Promise<Collection> {
@@ -373,66 +379,57 @@ export class Contacts {
     return out;
   }
 
-  // ----- the member directory of a group
+  // ----- the member directory of a group (kept by core/contacts/directory.ts)
 
-  private directoryUid(accountId: number): string {
-    return `urn:uuid:${nameUuid(`bureau-directory-card:${this.installation}:${accountId}`)}`;
+  /** The group's directory collection (made now for a group that has none yet), for a member; Forbidden otherwise. */
+  async directoryCollection(accountId: number, groupId: number): Promise<Collection> {
+    const principal = await this.access.principal(accountId);
+    if (!(await this.store.getGroup(groupId))) throw new NotFound(`group ${groupId} does not exist`);
+    ensure(authorize(principal, 'read', { kind: 'group', groupId }));
+    const c = await this.memberDirectory.collection(groupId);
+    if (!c) throw new NotFound(`group ${groupId} does not exist`);
+    ensure(authorize(principal, 'read', await collectionResource(this.store, c)));
+    return c;
   }
 
-  private card(account: Account): DirectoryCard {
-    const uid = this.directoryUid(account.id);
-    const text = directoryCardText(account, uid);
-    return {
-      accountId: account.id,
-      name: `${uid.slice('urn:uuid:'.length)}.vcf`,
-      uid,
-      etag: `"${hashHex(text).slice(0, 32)}"`,
-      text,
-      content: new TextEncoder().encode(text),
-    };
+  private async directoryCards(items: readonly Item[]): Promise<DirectoryCard[]> {
+    return Promise.all(items.map(async (item) => {
+      const content = await this.store.readItemContent(item);
+      return {
+        accountId: Number(item.meta.accountId),
+        name: item.name ?? String(item.uid),
+        uid: String(item.meta.uid),
+        etag: `"${item.etag}"`,
+        text: new TextDecoder().decode(content),
+        content,
+      };
+    }));
   }
 
   /**
-   * The member directory of a group: one generated vCard 4.0 per member,
-   * made now from the accounts' profiles (nothing is stored, so profile
-   * changes and departures show on the next request). Only members may
-   * read it (Forbidden otherwise); each card is checked with core/acl's
-   * directory-card rule.
+   * The member directory of a group: the stored cards, one vCard 4.0 per
+   * member, kept in step with the members' profiles and departures. Only
+   * members may read it (Forbidden otherwise).
    */
   async directory(accountId: number, groupId: number): Promise<Directory> {
-    const principal = await this.access.principal(accountId);
-    const group = await this.store.getGroup(groupId);
-    if (!group) throw new NotFound(`group ${groupId} does not exist`);
-    ensure(authorize(principal, 'read', { kind: 'group', groupId }));
-    const cards: DirectoryCard[] = [];
-    for (const m of await this.store.listMembers(groupId)) {
-      if (!authorize(principal, 'read', { kind: 'directory-card', accountId: m.accountId }).allow) continue;
-      const account = await this.store.getAccount(m.accountId);
-      if (account) cards.push(this.card(account));
-    }
+    const c = await this.directoryCollection(accountId, groupId);
+    const cards = await this.directoryCards(await this.allItems(c.id));
     cards.sort((a, b) => a.name.localeCompare(b.name));
-    return { groupId, cards, ctag: `"${hashHex(cards.map((c) => `${c.name} ${c.etag}`).join('\n')).slice(0, 32)}"` };
+    return { groupId, cards, ctag: `"${hashHex(cards.map((x) => `${x.name} ${x.etag}`).join('\n')).slice(0, 32)}"` };
   }
 
-  /**
-   * The cards of a group's directory that match an addressbook-query filter
-   * (the same matching as `query`, on the generated cards), at most `limit`.
-   */
+  /** The cards of a group's directory that match an addressbook-query filter (the same matching as `query`), at most `limit`. */
   async directoryQuery(accountId: number, groupId: number, q: AddressBookQuery, limit?: number): Promise<DirectoryCard[]> {
-    const out: DirectoryCard[] = [];
-    for (const c of (await this.directory(accountId, groupId)).cards) {
-      if ((q.props ?? []).length > 0 && !cardMatches(parseVCardText(c.text), q)) continue;
-      out.push(c);
-      if (limit !== undefined && out.length >= limit) break;
-    }
-    return out;
+    const c = await this.directoryCollection(accountId, groupId);
+    return this.directoryCards(await this.query(accountId, c.id, q, limit));
   }
 
   /** One card of a group's directory, by resource name. */
   async directoryCard(accountId: number, groupId: number, name: string): Promise<DirectoryCard> {
-    const card = (await this.directory(accountId, groupId)).cards.find((c) => c.name === name);
-    if (!card) throw new NotFound(`${name} is not in the directory`);
-    return card;
+    const c = await this.directoryCollection(accountId, groupId);
+    const item = await this.store.getItemByName(c.id, name);
+    if (!item) throw new NotFound(`${name} is not in the directory`);
+    return (await this.directoryCards([item]))[0]!;
   }
 }
 

@@ -76,7 +76,7 @@ export async function putItem(driver: SqlDriver, input: PutItem, onFreed: () => 
  * (which locks it until the commit), and reads the item again. A concurrent
  * delete that committed in between makes it NotFound rather than a stale copy.
  */
-async function lockedItem(tx: SqlRunner, id: number): Promise<{ item: Item; modseq: number; spaceId: number; bucket: QuotaBucket }> {
+async function lockedItem(tx: SqlRunner, id: number): Promise<{ item: Item; modseq: number; spaceId: number; bucket: QuotaBucket | null }> {
   const first = await itemById(tx, id);
   if (!first) throw new NotFound(`item ${id} does not exist`);
   const b = await bump(tx, first.collectionId, false);
@@ -98,7 +98,7 @@ export async function updateItemMeta(driver: SqlDriver, id: number, meta: ItemMe
 
 /** Deletes an item whose collection the transaction has bumped (and so locked) at `modseq`. */
 async function removeLockedItem(
-  tx: SqlRunner, driver: SqlDriver, item: Item, modseq: number, spaceId: number, bucket: QuotaBucket,
+  tx: SqlRunner, driver: SqlDriver, item: Item, modseq: number, spaceId: number, bucket: QuotaBucket | null,
 ): Promise<void> {
   const r = await tx.run('DELETE FROM items WHERE id = $1', [item.id]);
   if (r.changes !== 1) throw new NotFound(`item ${item.id} does not exist`);

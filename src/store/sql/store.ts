@@ -21,7 +21,7 @@ import { SqlOutbound } from './outbound.ts';
 import { copyItems, deleteItems, listItemMeta, updateItemsMeta } from './mail.ts';
 import type { CopiedItem, CopyItems, DkimKey, ItemMetaRow, MetaChange, NewOutboundMessage, OutboundMessage } from '../types.ts';
 import { compileSearch, readIndex } from './search.ts';
-import { SUBTREE, trashBlobsOf } from './writes.ts';
+import { quotaBucketOf, SUBTREE, trashBlobsOf } from './writes.ts';
 
 const ACCOUNT_SELECT = 'SELECT a.*, s.id AS space_id FROM accounts a JOIN spaces s ON s.account_id = a.id';
 const GROUP_SELECT = 'SELECT g.*, s.id AS space_id FROM groups g JOIN spaces s ON s.group_id = g.id';
@@ -528,8 +528,9 @@ export class SqlStore implements Store {
 
   async deleteCollection(id: number): Promise<void> {
     await this.db.transaction(async (tx, afterCommit) => {
-      const row = await tx.get<{ space_id: number; tool: Tool }>('SELECT space_id, tool FROM collections WHERE id = $1', [id]);
+      const row = await tx.get<{ space_id: number; tool: Tool; role: string | null }>('SELECT space_id, tool, role FROM collections WHERE id = $1', [id]);
       if (!row) throw new NotFound(`collection ${id} does not exist`);
+      const bucket = quotaBucketOf(row.tool, row.role);
       // lock the subtree first: a copy out of it either committed before (and is
       // seen below) or waits and then finds its source gone
       await tx.run(`${SUBTREE} UPDATE collections SET modseq = modseq WHERE id IN (SELECT id FROM subtree)`, [id]);
@@ -538,9 +539,9 @@ export class SqlStore implements Store {
       const bytes = Number(sum?.n ?? 0);
       await trashBlobsOf(tx, `${SUBTREE} SELECT id FROM subtree`, [id]);
       await tx.run('DELETE FROM collections WHERE id = $1', [id]);
-      if (bytes > 0) {
+      if (bytes > 0 && bucket !== null) {
         await tx.run('UPDATE quota_usage SET used_bytes = used_bytes - $3 WHERE space_id = $1 AND bucket = $2',
-          [Number(row.space_id), row.tool === 'mail' ? 'mail' : 'files', bytes]);
+          [Number(row.space_id), bucket, bytes]);
       }
       afterCommit(this.freed);
     });

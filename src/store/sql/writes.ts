@@ -13,13 +13,23 @@ export interface Bumped {
   readonly uid: number;
   readonly spaceId: number;
   readonly tool: Tool;
-  readonly bucket: QuotaBucket;
+  /** null for a collection that counts against no quota (see `quotaBucketOf`) */
+  readonly bucket: QuotaBucket | null;
+}
+
+/**
+ * The quota bucket a collection's items count in: by tool, except a group's
+ * member directory (role 'directory'), whose cards the server writes and
+ * counts against no quota.
+ */
+export function quotaBucketOf(tool: Tool, role: string | null): QuotaBucket | null {
+  return role === 'directory' ? null : bucketOf(tool);
 }
 
 /** Takes the next modseq (and a uid when `takeUid`) of a collection; locks its row until the commit. */
 export async function bump(tx: SqlRunner, collectionId: number, takeUid: boolean): Promise<Bumped> {
-  const row = await tx.get<{ modseq: number; uid_next: number; space_id: number; tool: Tool }>(
-    'UPDATE collections SET modseq = modseq + 1, uid_next = uid_next + $2 WHERE id = $1 RETURNING modseq, uid_next, space_id, tool',
+  const row = await tx.get<{ modseq: number; uid_next: number; space_id: number; tool: Tool; role: string | null }>(
+    'UPDATE collections SET modseq = modseq + 1, uid_next = uid_next + $2 WHERE id = $1 RETURNING modseq, uid_next, space_id, tool, role',
     [collectionId, takeUid ? 1 : 0],
   );
   if (!row) throw new NotFound(`collection ${collectionId} does not exist`);
@@ -29,7 +39,7 @@ export async function bump(tx: SqlRunner, collectionId: number, takeUid: boolean
     uid: takeUid ? Number(row.uid_next) - 1 : 0,
     spaceId: Number(row.space_id),
     tool,
-    bucket: bucketOf(tool),
+    bucket: quotaBucketOf(tool, row.role),
   };
 }
 
@@ -63,9 +73,9 @@ export async function logChange(
  * concurrent writers cannot jointly exceed the quota.
  */
 export async function moveQuota(
-  tx: SqlRunner, spaceId: number, bucket: QuotaBucket, delta: number, limit: number | null,
+  tx: SqlRunner, spaceId: number, bucket: QuotaBucket | null, delta: number, limit: number | null,
 ): Promise<void> {
-  if (delta === 0) return;
+  if (delta === 0 || bucket === null) return;
   // The casts: PostgreSQL infers a parameter's type where it first meets it,
   // and `$4 < 0` alone would make the limit an integer, refusing every
   // limit of 2 GiB or more ("value out of range for type integer").

@@ -217,5 +217,61 @@ for (const backend of BACKENDS) {
       expect(await rejection(t.core.contacts.directoryCard(ann.id, group.id, bobCard.name))).to.be.instanceOf(NotFound);
       expect(await rejection(t.core.contacts.directory(bob.id, group.id))).to.be.instanceOf(Forbidden);
     });
+
+    it('stores the directory as a read-only address book of the group space, kept in step through the change log', async () => {
+      const dir = (await t.core.store.findCollectionByRole(group.spaceId, 'contacts', 'directory'))!;
+      expect(dir).to.not.equal(null);
+      const stored = async (): Promise<string[]> => names(await t.core.store.listItems(dir.id, { afterUid: 0, limit: 100 }));
+      expect(await stored()).to.deep.equal([`member-${ann.id}.vcf`, `member-${bob.id}.vcf`].sort());
+      expect((await t.core.contacts.directory(ann.id, group.id)).cards.map((c) => c.name).sort()).to.deep.equal(await stored());
+      // its cards count against no quota (kept by the server, never refused)
+      expect(await t.core.store.getUsage(group.spaceId, 'files')).to.equal(0);
+      // nobody writes it, not even the administrator
+      const x = crlf('BEGIN:VCARD\nVERSION:4.0\nUID:x\nFN:X\nEND:VCARD\n');
+      expect(await rejection(t.core.contacts.put(ann.id, dir.id, 'x.vcf', x))).to.be.instanceOf(Forbidden);
+      expect(await rejection(t.core.contacts.put(ann.id, dir.id, `member-${bob.id}.vcf`, x))).to.be.instanceOf(Forbidden);
+      expect(await rejection(t.core.contacts.delete(ann.id, dir.id, `member-${bob.id}.vcf`))).to.be.instanceOf(Forbidden);
+      expect(await rejection(t.core.contacts.delete(bob.id, dir.id, `member-${ann.id}.vcf`))).to.be.instanceOf(Forbidden);
+      const modseq = async (): Promise<number> => (await t.core.store.getCollection(dir.id))!.modseq;
+      // a new member's card goes in; a profile change rewrites the card in every directory
+      const m0 = await modseq();
+      await t.core.groups.addMember(group.id, carl.id);
+      const bobBefore = (await t.core.contacts.directoryCard(ann.id, group.id, `member-${bob.id}.vcf`)).etag;
+      await t.core.accounts.update(bob.id, { name: 'Bob Martin' });
+      const bobAfter = await t.core.contacts.directoryCard(ann.id, group.id, `member-${bob.id}.vcf`);
+      expect(bobAfter.etag).to.not.equal(bobBefore);
+      expect(vcardTexts(parseVCardText(bobAfter.text).card, 'fn')).to.deep.equal(['Bob Martin']);
+      const c1 = await t.core.store.changesSince(dir.id, m0);
+      expect(c1.changes.map((c) => [c.name, c.op]).sort()).to.deep.equal([[`member-${bob.id}.vcf`, 'put'], [`member-${carl.id}.vcf`, 'put']].sort());
+      // an unchanged profile writes nothing; neither does a transfer
+      const m1 = await modseq();
+      await t.core.accounts.update(bob.id, { name: 'Bob Martin' });
+      await t.core.groups.transfer(group.id, bob.id, ann.id);
+      expect(await modseq()).to.equal(m1);
+      // bob (now the administrator) hands back and leaves: a tombstone for his card
+      await t.core.groups.transfer(group.id, ann.id, bob.id);
+      await t.core.groups.leave(group.id, bob.id);
+      const c2 = await t.core.store.changesSince(dir.id, m1);
+      expect(c2.changes.map((c) => [c.name, c.op])).to.deep.equal([[`member-${bob.id}.vcf`, 'delete']]);
+      expect(await stored()).to.deep.equal([`member-${ann.id}.vcf`, `member-${carl.id}.vcf`].sort());
+      // a destroyed account's card goes too
+      const m2 = await modseq();
+      await t.core.accounts.destroy(carl.id);
+      const c3 = await t.core.store.changesSince(dir.id, m2);
+      expect(c3.changes.map((c) => [c.name, c.op])).to.deep.equal([[`member-${carl.id}.vcf`, 'delete']]);
+      expect(await stored()).to.deep.equal([`member-${ann.id}.vcf`]);
+    });
+
+    it('gives a group made before stored directories its directory on first access, with every member', async () => {
+      const dir = (await t.core.store.findCollectionByRole(group.spaceId, 'contacts', 'directory'))!;
+      await t.core.store.deleteCollection(dir.id);
+      expect(await t.core.store.getUsage(group.spaceId, 'files')).to.equal(0);
+      expect(await t.core.store.findCollectionByRole(group.spaceId, 'contacts', 'directory')).to.equal(null);
+      const d = await t.core.contacts.directory(bob.id, group.id);
+      expect(d.cards.map((c) => c.accountId).sort()).to.deep.equal([ann.id, bob.id].sort());
+      const again = (await t.core.store.findCollectionByRole(group.spaceId, 'contacts', 'directory'))!;
+      expect(again.id).to.not.equal(dir.id);
+      expect((await t.core.contacts.directory(ann.id, group.id)).ctag).to.equal(d.ctag);
+    });
   });
 }

@@ -7,6 +7,7 @@
 import type { Core } from '../../../core/index.ts';
 import { authorize } from '../../../core/acl.ts';
 import { collectionResource, ensure } from '../../../core/access.ts';
+import { DIRECTORY_ROLE } from '../../../core/defaults.ts';
 import type { Account } from '../../../core/types.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readXml } from '../body.ts';
@@ -148,15 +149,15 @@ export async function proppatchCollection(r: CollectionRequest): Promise<void> {
     return;
   }
   const principal = await r.core.access.principal(r.account.id);
-  ensure(authorize(principal, 'write', await collectionResource(r.core.store, entry.collection!)));
-  await r.core.store.updateCollection(entry.collection!.id, { props: set });
+  ensure(authorize(principal, 'write', await collectionResource(r.core.store, entry.collection)));
+  await r.core.store.updateCollection(entry.collection.id, { props: set });
   sendMultistatus(r.res, [responseXml(href, [{ status: 200, props: new Map(order.map((k) => [k, ''])) }])]);
 }
 
 export async function deleteCollection(r: CollectionRequest): Promise<void> {
   const entry = await entryOf(r.core, r.account, r.home, r.segment);
   const c = entry.collection;
-  if (c === null) throw new DavError(403, 'a member directory cannot be deleted');
+  if (c.role === DIRECTORY_ROLE) throw new DavError(403, 'a member directory cannot be deleted');
   if (c.role === 'default') throw new DavError(403, 'the default calendar and address book cannot be deleted');
   if (entry.kind === 'shared') throw new DavError(403, 'a collection shared with the account can only be deleted by its owner');
   const principal = await r.core.access.principal(r.account.id);

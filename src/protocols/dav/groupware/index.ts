@@ -13,7 +13,7 @@ import { parsePropfind, sendPropfind, type PropNode } from '../propfind-engine.t
 import { deleteCollection, makeCollection, proppatchCollection } from './collections.ts';
 import { deleteObject, getObject, putObject } from './objects.ts';
 import { postOutbox } from './outbox.ts';
-import { collectionNode, homeNode, itemNode, objectNode, outboxNode, principalNode, rootNode } from './props.ts';
+import { collectionNode, homeNode, itemNode, outboxNode, principalNode, rootNode } from './props.ts';
 import { report } from './reports.ts';
 import { entryOf, MOUNT, objectHref, principalHref, targetOf } from './tree.ts';
 
@@ -133,14 +133,8 @@ export function groupwareHandler(core: Core, log: GroupwareLogger) {
             case 'PROPFIND': {
               const request = parsePropfind(await readXml(req));
               const entry = await entryOf(core, account, target.home, target.segment);
-              let node: PropNode;
-              if (entry.collection === null) {
-                const card = await core.contacts.directoryCard(account.id, entry.groupId!, target.name);
-                node = objectNode(objectHref(account, target.home, target.segment, card.name), { etag: card.etag.replace(/"/g, ''), size: card.content.byteLength, contentType: 'text/vcard; charset=utf-8', updatedAt: null });
-              } else {
-                const got = target.home === 'calendars' ? await core.calendar.get(account.id, entry.collection.id, target.name) : await core.contacts.get(account.id, entry.collection.id, target.name);
-                node = itemNode(account, target.home, target.segment, got.item);
-              }
+              const got = target.home === 'calendars' ? await core.calendar.get(account.id, entry.collection.id, target.name) : await core.contacts.get(account.id, entry.collection.id, target.name);
+              const node: PropNode = itemNode(account, target.home, target.segment, got.item);
               await sendPropfind(res, node, request, 0);
               return;
             }

@@ -30,19 +30,12 @@ export async function getObject(o: ObjectRequest, head: boolean): Promise<void> 
   let etag: string;
   let type: string;
   try {
-    if (entry.collection === null) {
-      const card = await o.core.contacts.directoryCard(o.account.id, entry.groupId!, o.name);
-      content = card.content;
-      etag = unquote(card.etag);
-      type = 'text/vcard; charset=utf-8';
-    } else {
-      const got = o.home === 'calendars'
-        ? await o.core.calendar.get(o.account.id, entry.collection.id, o.name)
-        : await o.core.contacts.get(o.account.id, entry.collection.id, o.name);
-      content = got.content;
-      etag = got.item.etag;
-      type = got.item.contentType;
-    }
+    const got = o.home === 'calendars'
+      ? await o.core.calendar.get(o.account.id, entry.collection.id, o.name)
+      : await o.core.contacts.get(o.account.id, entry.collection.id, o.name);
+    content = got.content;
+    etag = got.item.etag;
+    type = got.item.contentType;
   } catch (err) {
     throw groupwareError(err, entry.tool);
   }
@@ -58,7 +51,6 @@ export async function getObject(o: ObjectRequest, head: boolean): Promise<void> 
 
 export async function putObject(o: ObjectRequest): Promise<void> {
   const entry = await entryOf(o.core, o.account, o.home, o.segment);
-  if (entry.collection === null) throw new DavError(403, 'a member directory is made by the server from the members\' profiles and cannot be written');
   const bytes = await readBytes(o.req, MAX_OBJECT_BODY);
   const ifMatch = tags(o.req.headers['if-match']);
   const ifNoneMatch = tags(o.req.headers['if-none-match']);
@@ -94,7 +86,6 @@ export async function putObject(o: ObjectRequest): Promise<void> {
 
 export async function deleteObject(o: ObjectRequest): Promise<void> {
   const entry = await entryOf(o.core, o.account, o.home, o.segment);
-  if (entry.collection === null) throw new DavError(403, 'a member directory is made by the server and cannot be changed');
   const ifMatch = tags(o.req.headers['if-match']);
   const service = o.home === 'calendars' ? o.core.calendar : o.core.contacts;
   try {

@@ -137,18 +137,16 @@ export function collectionNode(core: Core, account: Account, home: HomeKind, e: 
   const calendar = home === 'calendars';
   const href = collectionHref(account, home, e.segment);
   const dead: Record<string, string> = {};
-  if (c) for (const [k, v] of Object.entries(c.props)) if (k.startsWith('{') && !(k in TEXT_PROPS)) dead[k] = v;
-  let directoryCtag: Promise<string> | null = null;
-  const dirCtag = (): Promise<string> => (directoryCtag ??= core.contacts.directory(account.id, e.groupId!).then((d) => d.ctag));
+  for (const [k, v] of Object.entries(c.props)) if (k.startsWith('{') && !(k in TEXT_PROPS)) dead[k] = v;
   const values: Record<string, () => Promise<string | undefined> | string | undefined> = {
     [P.resourcetype]: () => (calendar ? `<D:collection/><calendar xmlns="${CALDAV}"/>` : `<D:collection/><addressbook xmlns="${CARDDAV}"/>`),
     [P.displayname]: () => esc(e.displayname),
     ...accountProps(account),
-    [P.owner]: () => (c && e.space?.owner.kind === 'account' ? hrefXml(principalHref(account)) : undefined),
+    [P.owner]: () => (e.space.owner.kind === 'account' ? hrefXml(principalHref(account)) : undefined),
     [P.privileges]: () => privilegeXml(e.rights, calendar ? 'calendar' : 'contacts'),
     [P.supportedReports]: () => reportSet(calendar ? CALENDAR_REPORTS : CONTACT_REPORTS),
-    [P.ctag]: async () => (c ? esc(`"${c.modseq}"`) : esc(await dirCtag())),
-    [P.syncToken]: async () => (c ? syncToken('c', c.id, c.modseq) : syncToken('d', e.groupId!, (await dirCtag()).replace(/"/g, ''))),
+    [P.ctag]: () => esc(`"${c.modseq}"`),
+    [P.syncToken]: () => syncToken('c', c.id, c.modseq),
   };
   if (calendar) {
     Object.assign(values, {
@@ -174,10 +172,6 @@ export function collectionNode(core: Core, account: Account, home: HomeKind, e: 
     });
   }
   return node(href, true, values, ALLPROP, dead, async () => {
-    if (c === null) {
-      const d = await core.contacts.directory(account.id, e.groupId!);
-      return d.cards.map((card) => objectNode(objectHref(account, home, e.segment, card.name), { etag: card.etag.replace(/^"|"$/g, ''), size: card.content.byteLength, contentType: 'text/vcard; charset=utf-8', updatedAt: null }));
-    }
     const items = calendar ? await core.calendar.list(account.id, c.id) : await core.contacts.list(account.id, c.id);
     return items.map((i) => itemNode(account, home, e.segment, i));
   });

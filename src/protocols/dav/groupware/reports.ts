@@ -4,7 +4,7 @@
 // account may see is core's decision (readable items, free/busy rights).
 import type { Core } from '../../../core/index.ts';
 import type { CompFilter, PropFilter, TextMatch } from '../../../core/calendar/filter.ts';
-import type { AddressBookQuery, CardPropFilter, DirectoryCard } from '../../../core/contacts/contacts.ts';
+import type { AddressBookQuery, CardPropFilter } from '../../../core/contacts/contacts.ts';
 import type { Account, Item } from '../../../core/types.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readXml } from '../body.ts';
@@ -152,16 +152,8 @@ function sendAll(res: ServerResponse, parts: readonly string[], extra = ''): voi
 async function withContent(core: Core, account: Account, e: HomeEntry, items: readonly Item[]): Promise<Found[]> {
   if (items.length === 0) return [];
   const names = items.map((i) => i.name ?? '');
-  const got = e.tool === 'calendar' ? await core.calendar.getMany(account.id, e.collection!.id, names) : await core.contacts.getMany(account.id, e.collection!.id, names);
+  const got = e.tool === 'calendar' ? await core.calendar.getMany(account.id, e.collection.id, names) : await core.contacts.getMany(account.id, e.collection.id, names);
   return got.map(({ item, content }) => ({ name: item.name ?? '', etag: item.etag, contentType: item.contentType, size: item.size, content }));
-}
-
-function directoryOne(c: DirectoryCard): Found {
-  return { name: c.name, etag: c.etag.replace(/"/g, ''), contentType: 'text/vcard; charset=utf-8', size: c.content.byteLength, content: c.content };
-}
-
-async function directoryFound(core: Core, account: Account, e: HomeEntry): Promise<Found[]> {
-  return (await core.contacts.directory(account.id, e.groupId!)).cards.map(directoryOne);
 }
 
 export async function report(r: ReportRequest): Promise<void> {
@@ -176,14 +168,14 @@ export async function report(r: ReportRequest): Promise<void> {
   const shape = calendar ? calendarDataShape(asked) : {};
   const plain = (f: Found): string => decoder.decode(f.content!);
   const text = shape.expand || shape.limit
-    ? (f: Found): string => r.core.calendar.shapeData(entry.collection!, plain(f), { ...shape, ...(tz ? { timezone: textOf(tz) } : {}) })
+    ? (f: Found): string => r.core.calendar.shapeData(entry.collection, plain(f), { ...shape, ...(tz ? { timezone: textOf(tz) } : {}) })
     : plain;
   try {
     if (calendar && is(body, CALDAV, 'calendar-query')) {
       const filter = child(body, CALDAV, 'filter');
       const root = filter ? elements(filter).find((x) => is(x, CALDAV, 'comp-filter')) : undefined;
       if (!root) throw new DavError(400, 'a calendar-query needs a filter with a VCALENDAR comp-filter', { ns: CALDAV, name: 'valid-filter' });
-      const items = await r.core.calendar.query(r.account.id, entry.collection!.id, { filter: compFilter(root), ...(tz ? { timezone: textOf(tz) } : {}) });
+      const items = await r.core.calendar.query(r.account.id, entry.collection.id, { filter: compFilter(root), ...(tz ? { timezone: textOf(tz) } : {}) });
       const found = await withContent(r.core, r.account, entry, items);
       sendAll(r.res, found.map((f) => describe(href(f.name), f, asked, dataKey, text)));
       return;
@@ -192,10 +184,8 @@ export async function report(r: ReportRequest): Promise<void> {
       const limitEl = child(body, CARDDAV, 'limit');
       const nresults = limitEl ? Number(textOf(child(limitEl, CARDDAV, 'nresults') ?? limitEl).trim()) : undefined;
       const q = cardFilter(child(body, CARDDAV, 'filter'));
-      let found: Found[];
       const limit = nresults && nresults > 0 ? nresults : undefined;
-      if (entry.collection === null) found = (await r.core.contacts.directoryQuery(r.account.id, entry.groupId!, q, limit)).map(directoryOne);
-      else found = await withContent(r.core, r.account, entry, await r.core.contacts.query(r.account.id, entry.collection.id, q, nresults && nresults > 0 ? nresults : undefined));
+      const found = await withContent(r.core, r.account, entry, await r.core.contacts.query(r.account.id, entry.collection.id, q, limit));
       sendAll(r.res, found.map((f) => describe(href(f.name), f, asked, dataKey, text)));
       return;
     }
@@ -211,12 +201,8 @@ export async function report(r: ReportRequest): Promise<void> {
         if (segs.length !== wanted.length + 1 || wanted.some((s, i) => segs[i] !== s)) { parts.push(statusResponseXml(h, 404)); continue; }
         names.set(segs.at(-1)!, h);
       }
-      let found: Found[];
-      if (entry.collection === null) found = (await directoryFound(r.core, r.account, entry)).filter((f) => names.has(f.name));
-      else {
-        const got = calendar ? await r.core.calendar.getMany(r.account.id, entry.collection.id, [...names.keys()]) : await r.core.contacts.getMany(r.account.id, entry.collection.id, [...names.keys()]);
-        found = got.map(({ item, content }) => ({ name: item.name ?? '', etag: item.etag, contentType: item.contentType, size: item.size, content }));
-      }
+      const got = calendar ? await r.core.calendar.getMany(r.account.id, entry.collection.id, [...names.keys()]) : await r.core.contacts.getMany(r.account.id, entry.collection.id, [...names.keys()]);
+      const found: Found[] = got.map(({ item, content }) => ({ name: item.name ?? '', etag: item.etag, contentType: item.contentType, size: item.size, content }));
       const byName = new Map(found.map((f) => [f.name, f]));
       for (const [name, h] of names) {
         const f = byName.get(name);
@@ -228,7 +214,7 @@ export async function report(r: ReportRequest): Promise<void> {
     if (calendar && is(body, CALDAV, 'free-busy-query')) {
       const tr = timeRange(child(body, CALDAV, 'time-range'));
       if (!tr || tr.start === undefined || tr.end === undefined) throw new DavError(400, 'a free-busy-query needs a time-range with a start and an end');
-      const fb = await r.core.calendar.freeBusy(r.account.id, { collectionIds: [entry.collection!.id] }, { start: tr.start, end: tr.end });
+      const fb = await r.core.calendar.freeBusy(r.account.id, { collectionIds: [entry.collection.id] }, { start: tr.start, end: tr.end });
       r.res.writeHead(200, { 'content-type': 'text/calendar; charset=utf-8', 'content-length': Buffer.byteLength(fb.text) });
       r.res.end(fb.text);
       return;
@@ -249,15 +235,6 @@ async function syncCollection(r: ReportRequest, entry: HomeEntry, body: XmlEleme
   const level = textOf(child(body, DAV, 'sync-level') ?? body).trim();
   if (level !== '' && level !== '1') throw new DavError(403, 'only sync-level 1 is supported', { ns: DAV, name: 'sync-traversal-supported' });
   const invalid = (): DavError => new DavError(403, 'the sync-token is not valid for this collection; sync again from the start', { ns: DAV, name: 'valid-sync-token' });
-  if (entry.collection === null) {
-    const found = await directoryFound(r.core, r.account, entry);
-    const d = await r.core.contacts.directory(r.account.id, entry.groupId!);
-    const now = syncToken('d', entry.groupId!, d.ctag.replace(/"/g, ''));
-    if (tokenText !== '' && !tokenText.startsWith(syncToken('d', entry.groupId!, ''))) throw invalid();
-    const parts = tokenText === now ? [] : found.map((f) => describe(href(f.name), f, asked, dataKey, text));
-    sendAll(r.res, parts, `<D:sync-token>${esc(now)}</D:sync-token>`);
-    return;
-  }
   const c = entry.collection;
   let since = 0;
   if (tokenText !== '') {

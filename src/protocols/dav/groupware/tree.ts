@@ -13,9 +13,11 @@
 //
 // SEGMENT: an own collection by its name; a group's `group-ID`; one shared
 // with the account `shared-ID` (ID: the collection's id); a group's member
-// directory `directory-GROUPID` (read-only).
+// directory `directory-GROUPID`: a read-only group address book (core keeps
+// it and core/acl refuses every write), served like any other.
 import type { Core } from '../../../core/index.ts';
 import type { Account, Collection, Right, Space } from '../../../core/types.ts';
+import { DIRECTORY_ROLE } from '../../../core/defaults.ts';
 import { DavError } from '../errors.ts';
 import { encodeSegment } from '../paths.ts';
 
@@ -35,9 +37,8 @@ export interface HomeEntry {
   readonly segment: string;
   readonly kind: 'own' | 'group' | 'shared' | 'directory';
   readonly tool: Tool;
-  /** null for a member directory */
-  readonly collection: Collection | null;
-  readonly space: Space | null;
+  readonly collection: Collection;
+  readonly space: Space;
   /** the group of a group collection or a directory */
   readonly groupId: number | null;
   /** rights on the collection as a whole (from core) */
@@ -92,7 +93,7 @@ export function targetOf(account: Account, segments: readonly string[]): Target 
 const SORT: Record<HomeEntry['kind'], number> = { own: 0, group: 1, shared: 2, directory: 3 };
 
 /** Every collection of the tool the account reaches, each with its segment and a displayname that says whose it is. */
-export async function homeEntries(core: Core, account: Account, tool: Tool): Promise<HomeEntry[]> {
+export async function homeEntries(core: Core, account: Account, tool: Tool, directoriesMade = false): Promise<HomeEntry[]> {
   const [reach, principal] = await Promise.all([core.access.reachable(account.id, tool), core.access.principal(account.id)]);
   const out: HomeEntry[] = [];
   const groupNames = new Map<number, string>();
@@ -108,6 +109,9 @@ export async function homeEntries(core: Core, account: Account, tool: Tool): Pro
     const owner = entry.space.owner;
     if (owner.kind === 'account' && owner.accountId === account.id) {
       out.push({ segment: c.name, kind: 'own', tool, collection: c, space: entry.space, groupId: null, rights, items, displayname: title });
+    } else if (owner.kind === 'group' && principal.groups.has(owner.groupId) && c.role === DIRECTORY_ROLE) {
+      const g = await groupName(owner.groupId);
+      out.push({ segment: `directory-${owner.groupId}`, kind: 'directory', tool, collection: c, space: entry.space, groupId: owner.groupId, rights, items, displayname: `${g} members (directory)` });
     } else if (owner.kind === 'group' && principal.groups.has(owner.groupId)) {
       const g = await groupName(owner.groupId);
       const displayname = c.role === 'default' ? `${g} (group)` : `${title} — ${g} (group)`;
@@ -120,10 +124,13 @@ export async function homeEntries(core: Core, account: Account, tool: Tool): Pro
       out.push({ segment: `shared-${c.id}`, kind: 'shared', tool, collection: c, space: entry.space, groupId: null, rights, items, displayname });
     }
   }
-  if (tool === 'contacts') {
-    for (const groupId of principal.groups.keys()) {
-      const g = await groupName(groupId);
-      out.push({ segment: `directory-${groupId}`, kind: 'directory', tool, collection: null, space: null, groupId, rights: ['read'], items: null, displayname: `${g} members (directory)` });
+  if (tool === 'contacts' && !directoriesMade) {
+    // a group made before directories were stored gets its own now
+    const listed = new Set(out.filter((e) => e.kind === 'directory').map((e) => e.groupId));
+    const missing = [...principal.groups.keys()].filter((g) => !listed.has(g));
+    if (missing.length > 0) {
+      for (const g of missing) await core.contacts.directoryCollection(account.id, g);
+      return homeEntries(core, account, tool, true);
     }
   }
   out.sort((a, b) => SORT[a.kind] - SORT[b.kind] || a.segment.localeCompare(b.segment));

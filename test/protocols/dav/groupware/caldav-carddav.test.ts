@@ -89,6 +89,51 @@ for (const backend of BACKENDS) {
       expect((await s.dav('PUT', `${new URL(String(dir.url)).pathname}x.vcf`, { user: bob, body: card('x', 'X') })).status).to.equal(403);
     });
 
+    it('syncs a member directory like any address book: a profile change is a changed card, a departure a 404 tombstone; nobody writes it', async () => {
+      const gil = await s.account('gil');
+      const hal = await s.account('hal');
+      const crew = await s.group('Crew', gil, [hal]);
+      const dir = book(gil, `directory-${crew.id}`);
+      const gilCard = `member-${gil.id}.vcf`;
+      const halCard = `member-${hal.id}.vcf`;
+      const body = (t: string): string => `${XML}<D:sync-collection xmlns:D="DAV:"><D:sync-token>${t}</D:sync-token><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>`;
+      const responses = (xml: string): Map<string, string> => new Map(xml.split('<D:response>').slice(1).map((r) => [hrefs(r)[0]!.split('/').pop()!, r]));
+      const sync = async (t: string): Promise<{ token: string; by: Map<string, string> }> => {
+        const r = await s.dav('REPORT', dir, { user: gil, body: body(t) });
+        expect(r.status).to.equal(207);
+        return { token: prop(r.text, 'sync-token')!, by: responses(r.text) };
+      };
+      const first = await sync('');
+      expect([...first.by.keys()].sort()).to.deep.equal([gilCard, halCard].sort());
+      const halEtag = prop(first.by.get(halCard)!, 'getetag');
+      expect(halEtag).to.be.a('string');
+      expect((await sync(first.token)).by.size).to.equal(0);
+      // a profile change: only hal's card, with a new ETag
+      await s.core.accounts.update(hal.id, { profile: { organisation: 'Globex' } });
+      const changed = await sync(first.token);
+      expect([...changed.by.keys()]).to.deep.equal([halCard]);
+      expect(prop(changed.by.get(halCard)!, 'getetag')).to.not.equal(halEtag);
+      const got = await s.dav('GET', `${dir}${halCard}`, { user: gil });
+      expect(got.status).to.equal(200);
+      expect(got.text).to.contain('ORG:Globex');
+      // nobody writes it: neither the administrator nor a member, nor may it be deleted
+      for (const who of [gil, hal]) {
+        const mine = book(who, `directory-${crew.id}`);
+        expect((await s.dav('PUT', `${mine}x.vcf`, { user: who, body: card('x', 'X') })).status).to.equal(403);
+        expect((await s.dav('PUT', `${mine}${gilCard}`, { user: who, body: card('x', 'X') })).status).to.equal(403);
+        expect((await s.dav('DELETE', `${mine}${halCard}`, { user: who })).status).to.equal(403);
+        expect((await s.dav('DELETE', mine, { user: who })).status).to.equal(403);
+      }
+      expect((await sync(changed.token)).by.size).to.equal(0);
+      // hal leaves: the next sync has a 404 for his card, and nothing else
+      await s.core.groups.leave(crew.id, hal.id);
+      const gone = await sync(changed.token);
+      expect([...gone.by.keys()]).to.deep.equal([halCard]);
+      expect(gone.by.get(halCard)).to.match(/<D:status>HTTP\/1.1 404/);
+      expect((await s.dav('GET', `${dir}${halCard}`, { user: gil })).status).to.equal(404);
+      expect((await s.dav('PROPFIND', book(hal, `directory-${crew.id}`), { user: hal, headers: { depth: '0' } })).status).to.equal(404);
+    });
+
     it('creates, updates, fetches and deletes events and cards with tsdav; multiget; sync-collection reports changes and tombstones', async () => {
       const c = await client(ann, 'caldav');
       const [calendar] = await c.fetchCalendars();
