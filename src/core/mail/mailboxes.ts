@@ -244,6 +244,40 @@ export class Mailboxes {
     await this.store.deleteCollection(m.id);
   }
 
+  /**
+   * Who has which rights on a mailbox, for those who may share it: its owner
+   * (or the group's administrator) with every right, the group's members, and
+   * each group it is shared with (on it or on a parent). Identifiers are
+   * addresses for accounts and `$NAME` for groups.
+   */
+  async access(accountId: number, path: string): Promise<{ mailbox: Mailbox; entries: { identifier: string; rights: readonly Right[] }[] }> {
+    const m = await this.find(accountId, path);
+    if (!holds(m.rights, 'share')) throw new Forbidden(`seeing who may use ${m.path} needs the share right on it`);
+    const all: readonly Right[] = ['read', 'write', 'delete', 'deposit', 'share', 'admin'];
+    const entries: { identifier: string; rights: readonly Right[] }[] = [];
+    if (m.space.owner.kind === 'account') {
+      const owner = await this.store.getAccount(m.space.owner.accountId);
+      entries.push({ identifier: owner?.address ?? `account ${m.space.owner.accountId}`, rights: all });
+    } else {
+      const group = await this.store.getGroup(m.space.owner.groupId);
+      const admin = group ? await this.store.getAccount(group.adminId) : null;
+      if (admin) entries.push({ identifier: admin.address, rights: all });
+      if (group) entries.push({ identifier: `$${group.name}`, rights: ['read', ...group.memberRights] });
+    }
+    const path_ = await this.store.getCollectionPath(m.id);
+    const byGroup = new Map<number, Set<Right>>();
+    for (const g of await this.store.listGrants(path_.map((c) => c.id))) {
+      const set = byGroup.get(g.groupId) ?? new Set<Right>();
+      for (const r of g.rights) set.add(r);
+      byGroup.set(g.groupId, set);
+    }
+    for (const [groupId, rights] of byGroup) {
+      const group = await this.store.getGroup(groupId);
+      if (group) entries.push({ identifier: `$${group.name}`, rights: [...rights] });
+    }
+    return { mailbox: m, entries };
+  }
+
   /** Records whether the account subscribes to the mailbox (each account its own choice, on shared mailboxes too). */
   async subscribe(accountId: number, path: string, subscribed: boolean): Promise<void> {
     const m = await this.find(accountId, path);

@@ -16,7 +16,8 @@
 //    clients see other sessions' changes even when a notice was missed;
 //  - SEARCH sends no EXPUNGE (RFC 3501 7.4.1);
 //  - no AUTH= mechanism is announced before TLS, where LOGINDISABLED is;
-//  - NAMESPACE announces the other-users and shared namespaces.
+//  - NAMESPACE announces the other-users and shared namespaces;
+//  - commands imap-core lacks (the ACL ones, RFC 4314) are routed to the door.
 import { createRequire } from 'node:module';
 import { IMAP_LIMITS } from './limits.ts';
 
@@ -65,6 +66,7 @@ export interface ImapConnection {
   idling: boolean;
   _upgrading: boolean;
   _parser: { _remainder: string; onOverflow?: () => void; oncommand(cmd: unknown, callback?: (...args: unknown[]) => void): void } | false;
+  _server: { bureau?: DoorExtensions };
   send(line: string): void;
   close(force?: boolean): void;
   emitNotifications(): void;
@@ -76,13 +78,20 @@ interface CommandModule {
   disableNotifications?: boolean;
 }
 
-/** The hook that finds new changes for a selected session; set by the door (notifier.ts). */
-let pollHook: ((connection: ImapConnection) => Promise<void>) | null = null;
-export function setPoll(poll: (connection: ImapConnection) => Promise<void>): void {
-  pollHook = poll;
+/** A command imap-core does not have, answered by the door (acl.ts): untagged lines, then the tagged status. */
+export type ExtraCommand = (connection: ImapConnection, parsed: { attributes?: unknown[] }) =>
+  Promise<{ untagged: readonly string[]; response: 'OK' | 'NO' | 'BAD'; code?: string; text: string }>;
+
+/** What the door adds to an imap-core server (listen.ts sets it on each server): its extra commands, and how a session looks for changes. */
+export interface DoorExtensions {
+  readonly commands: ReadonlyMap<string, ExtraCommand>;
+  /** finds new changes for a selected session (notifier.ts) */
+  readonly poll: (connection: ImapConnection) => Promise<void>;
 }
 
-function loadImapCore(): { IMAPServer: new (options: Record<string, unknown>) => unknown; imapHandler: { compiler(response: unknown): string } } {
+const extensionsOf = (connection: ImapConnection): DoorExtensions | undefined => connection._server.bureau;
+
+function loadImapCore(): { IMAPServer: new (options: Record<string, unknown>) => unknown; imapHandler: { compiler(response: unknown): string; parser(line: string): unknown } } {
   // imap-core reads WildDuck's configuration files at load time unless told not to
   const before = process.env.DISABLE_WILD_CONFIG;
   process.env.DISABLE_WILD_CONFIG = 'true';
@@ -135,6 +144,42 @@ function adjust(): void {
     append.call(this, c, cb);
   };
 
+  // commands imap-core does not know (one line, no literal): parsed by its
+  // parser, answered by the door, written in order with everything else
+  const end = IMAPCommand.prototype.end as (this: CommandState & { first: boolean }, c: CommandPart, cb: (err?: Error) => void) => void;
+  IMAPCommand.prototype.end = function (this: CommandState & { first: boolean }, c: CommandPart, cb: (err?: Error) => void): void {
+    const connection = this.connection as ImapConnection & { _nextHandler?: unknown; writeStream: { write(chunk: unknown): boolean } };
+    const line = this.payload + (typeof c.value === 'string' ? c.value : '');
+    const m = this.first && typeof connection._nextHandler !== 'function' ? /^(\S+)\s+(\S+)/.exec(line) : null;
+    const run = m ? extensionsOf(connection)?.commands.get(m[2]!.toUpperCase()) : undefined;
+    if (!m || !run) return end.call(this, c, cb);
+    this.first = false;
+    const tag = m[1]!;
+    const write = (text: string): void => { connection.writeStream.write({ compiled: `${text}` }); };
+    if (connection.state !== 'Authenticated' && connection.state !== 'Selected') {
+      write(`${tag} BAD ${m[2]!.toUpperCase()} not allowed now`);
+      return cb();
+    }
+    let parsed: { attributes?: unknown[] };
+    try {
+      parsed = imapHandler.parser(line) as { attributes?: unknown[] };
+    } catch (err) {
+      write(`${tag} BAD ${(err as Error).message}`);
+      return cb();
+    }
+    run(connection, parsed).then(
+      (r) => {
+        for (const u of r.untagged) write(u);
+        write(`${tag} ${r.response}${r.code ? ` [${r.code}]` : ''} ${r.text}`);
+        cb();
+      },
+      (err: unknown) => {
+        write(`${tag} NO [SERVERBUG] ${String((err as Error).message ?? err).replace(/[\r\n]+/g, ' ')}`);
+        cb();
+      },
+    );
+  };
+
   const names = [
     'append', 'authenticate-plain', 'capability', 'check', 'close', 'compress', 'copy', 'create', 'delete', 'enable', 'expunge', 'fetch',
     'getquota', 'getquotaroot', 'id', 'idle', 'list', 'login', 'logout', 'lsub', 'move', 'namespace', 'noop', 'rename', 'search', 'select',
@@ -181,8 +226,9 @@ function adjust(): void {
         }
         return callback(err, response);
       };
-      if ((name === 'noop' || name === 'check' || name === 'idle') && pollHook && this.selected) {
-        pollHook(this).then(() => original.call(this, cmd, done, next), () => original.call(this, cmd, done, next));
+      const poll = extensionsOf(this)?.poll;
+      if ((name === 'noop' || name === 'check' || name === 'idle') && poll && this.selected) {
+        poll(this).then(() => original.call(this, cmd, done, next), () => original.call(this, cmd, done, next));
         return undefined;
       }
       return original.call(this, cmd, done, next);
@@ -197,7 +243,8 @@ function adjust(): void {
   tools.sendCapabilityResponse = (connection: ImapConnection): void => {
     capability(Object.create(connection, {
       send: {
-        value: (line: string) => connection.send(/ LOGINDISABLED\b/.test(line) ? line.replace(/ AUTH=[^ ]+/g, '') : line),
+        value: (line: string) => connection.send((/ LOGINDISABLED\b/.test(line) ? line.replace(/ AUTH=[^ ]+/g, '') : line)
+          .replace(/^\* CAPABILITY IMAP4rev1/, extensionsOf(connection)?.commands.has('MYRIGHTS') ? '* CAPABILITY IMAP4rev1 ACL RIGHTS=texk' : '$&')),
       },
     }) as ImapConnection);
   };

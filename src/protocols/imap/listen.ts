@@ -3,7 +3,8 @@
 // certificate, never imap-core's built-in one. Port 0 turns a listener off.
 import { format } from 'node:util';
 import type { Core } from '../../core/index.ts';
-import { IMAPServer, setPoll, type ImapConnection } from './engine.ts';
+import { aclCommands } from './acl.ts';
+import { IMAPServer, type DoorExtensions, type ImapConnection } from './engine.ts';
 import { createHooks } from './hooks.ts';
 import { IMAP_LIMITS } from './limits.ts';
 import { ImapNotifier } from './notifier.ts';
@@ -49,6 +50,7 @@ interface ImapServerInstance {
   on(event: string, listener: (...args: unknown[]) => void): void;
   connect(socket: unknown, options: unknown): void;
   notifier?: unknown;
+  bureau?: DoorExtensions;
 }
 
 type ServerClass = new (options: Record<string, unknown>) => ImapServerInstance;
@@ -113,8 +115,12 @@ async function open(settings: ImapSettings, notifier: ImapNotifier, secure: bool
     logoutMessages: ['Goodbye'],
   };
   server = new BureauImapServer(options);
-  // imap-core calls the hooks and the notifier as properties of the server
-  Object.assign(server, hooks, { notifier });
+  // imap-core calls the hooks and the notifier as properties of the server; engine.ts finds the door's extensions there
+  const bureau: DoorExtensions = {
+    commands: new Map(Object.entries(aclCommands(settings.core))),
+    poll: (connection) => notifier.poll(connection),
+  };
+  Object.assign(server, hooks, { notifier, bureau });
   const s = server;
   s.on('error', (err) => settings.log.debug(`imap: ${(err as Error).message}`));
   await new Promise<void>((resolve, reject) => {
@@ -143,7 +149,6 @@ async function open(settings: ImapSettings, notifier: ImapNotifier, secure: bool
 /** Starts the IMAP listeners that are not turned off; a listener that cannot start stops those already started. */
 export async function startImap(settings: ImapSettings): Promise<ImapListener[]> {
   const notifier = new ImapNotifier(settings.core);
-  setPoll((connection) => notifier.poll(connection));
   const listeners: ImapListener[] = [];
   try {
     if (settings.port !== 0) listeners.push(await open(settings, notifier, false, settings.port));

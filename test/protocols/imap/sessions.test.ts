@@ -121,6 +121,33 @@ for (const backend of BACKENDS) {
       await adminClient.logout();
     });
 
+    it('ACL (RFC 4314): MYRIGHTS from core/acl, GETACL for those who may share, SETACL refused: sharing is done on the web site', async () => {
+      const owner = await s.account();
+      const member = await s.account();
+      const group = await s.t.core.groups.create(`Acl ${owner.id}`, owner.id);
+      await s.t.core.groups.addMember(group.id, member.id);
+      const lists = await s.t.core.mail.mailboxes.create(owner.id, 'Lists');
+      await s.t.core.sharing.share(owner.id, { collectionId: lists.id }, group.id, ['read', 'write']);
+      await s.t.core.mail.mailboxes.create(owner.id, `Groups/${group.name}/Desk`);
+      const o = await s.raw({ secure: true });
+      await o.login(owner.address);
+      expect(await o.command('CAPABILITY')).to.match(/ ACL RIGHTS=texk/);
+      expect(await o.command('MYRIGHTS INBOX')).to.contain('* MYRIGHTS "INBOX" lrswipkxtea\r\n');
+      expect(await o.command('GETACL Lists')).to.contain(`* ACL "Lists" "${owner.address}" lrswipkxtea "$${group.name}" lrswipk\r\n`);
+      expect(await o.command(`GETACL "Groups/${group.name}/Desk"`)).to.contain(`"${owner.address}" lrswipkxtea "$${group.name}" lr`);
+      expect(await o.command('LISTRIGHTS INBOX "$x"')).to.contain('* LISTRIGHTS "INBOX" "$x" "" l r swk ip xte a');
+      expect(await o.command('SETACL INBOX "$x" lr')).to.match(/NO \[NOPERM\].*web site/);
+      const m = await s.raw({ secure: true });
+      await m.login(member.address);
+      expect(await m.command(`MYRIGHTS "Shared with me/${owner.address}/Lists"`)).to.contain('lrswipk\r\n');
+      expect(await m.command(`MYRIGHTS "Groups/${group.name}/Desk"`)).to.match(/MYRIGHTS "[^"]+" lr\r\n/);
+      expect(await m.command(`GETACL "Groups/${group.name}/Desk"`)).to.match(/NO \[NOPERM\]/);
+      expect(await m.command('MYRIGHTS "Nowhere"')).to.match(/NO \[NONEXISTENT\]/);
+      const anonymous = await s.raw({ secure: true });
+      await anonymous.until(/^\* OK/);
+      expect(await anonymous.command('MYRIGHTS INBOX')).to.match(/BAD MYRIGHTS not allowed now/);
+    });
+
     it('mailboxes shared with a group appear under "Shared with me/ADDRESS/" with the rights of the share', async () => {
       const owner = await s.account();
       const reader = await s.account();
