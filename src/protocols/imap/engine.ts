@@ -16,10 +16,12 @@
 //    clients see other sessions' changes even when a notice was missed;
 //  - SEARCH sends no EXPUNGE (RFC 3501 7.4.1);
 //  - no AUTH= mechanism is announced before TLS, where LOGINDISABLED is;
+//  - sequence sets are resolved without testing every message against every range;
 //  - NAMESPACE announces the other-users and shared namespaces;
 //  - commands imap-core lacks (the ACL ones, RFC 4314) are routed to the door.
 import { createRequire } from 'node:module';
 import { IMAP_LIMITS } from './limits.ts';
+import { messageRange } from './ranges.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -238,7 +240,12 @@ function adjust(): void {
   command('search').disableNotifications = true;
 
   // no password mechanism is announced where no password may be sent (RFC 2595 6): before TLS, LOGINDISABLED alone
-  const tools = require('wildduck/imap-core/lib/imap-tools.js') as { sendCapabilityResponse(connection: ImapConnection): void };
+  const tools = require('wildduck/imap-core/lib/imap-tools.js') as {
+    sendCapabilityResponse(connection: ImapConnection): void;
+    getMessageRange(uidList: readonly number[], range: string, isUid: boolean): number[];
+  };
+  // sequence sets resolved in time proportional to the answer, not to the mailbox times the set (ranges.ts)
+  tools.getMessageRange = messageRange;
   const capability = tools.sendCapabilityResponse;
   tools.sendCapabilityResponse = (connection: ImapConnection): void => {
     capability(Object.create(connection, {

@@ -5,7 +5,7 @@
 // may write, as one batch per page.
 import type { Core } from '../../core/index.ts';
 import { holds } from '../../core/acl.ts';
-import type { StoredMessage } from '../../core/mail/index.ts';
+import type { MessageSummary, StoredMessage } from '../../core/mail/index.ts';
 import { intervals } from '../../core/mail/search.ts';
 import { imapHandler, type ImapSession } from './engine.ts';
 import { IMAP_LIMITS } from './limits.ts';
@@ -139,7 +139,7 @@ export async function fetchMessages(core: Core, notifier: ImapNotifier, session:
   const utf8 = session.isUTF8Enabled();
   if (!markAsSeen && query.every((q) => SUMMARY_ITEMS.has(q.item))) {
     for await (const page of core.mail.messages.summaries(accountId, selection.collectionId, uids, IMAP_LIMITS.fetchSummaryPage)) {
-      await write(session, page.map((m) => ({ ...m, full: null })), query, false, utf8, core);
+      await writeSummaries(session, page, query);
     }
     return;
   }
@@ -158,6 +158,38 @@ export async function fetchMessages(core: Core, notifier: ImapNotifier, session:
     }
     await write(session, messages.map((m) => ({ ...m, flags: m.meta.flags, internalDate: m.meta.internalDate, full: m })), query, bytes, utf8, core);
   }
+}
+
+/**
+ * FETCH responses of flags, dates and sizes (what a client syncing a big
+ * mailbox asks), written as text a page at a time: flags are atoms (the core
+ * accepts nothing else), the rest numbers and a date.
+ */
+async function writeSummaries(session: ImapSession, page: readonly MessageSummary[], query: readonly FetchItem[]): Promise<void> {
+  const current = session.selected;
+  if (!current) return;
+  const names = query.map((q) => q.item.toUpperCase());
+  const lines: string[] = [];
+  for (const m of page) {
+    const seq = sequenceOf(current.uidList, m.uid);
+    if (seq === 0) continue;
+    const parts = query.map((q, i) => {
+      switch (q.item) {
+        case 'uid':
+          return `${names[i]} ${m.uid}`;
+        case 'flags':
+          return `${names[i]} (${m.flags.join(' ')})`;
+        case 'modseq':
+          return `${names[i]} (${m.modseq})`;
+        case 'rfc822.size':
+          return `${names[i]} ${m.size}`;
+        default:
+          return `${names[i]} "${internalDate(new Date(m.internalDate))}"`;
+      }
+    });
+    lines.push(`* ${seq} FETCH (${parts.join(' ')})`);
+  }
+  if (lines.length > 0 && !session.writeStream.write({ compiled: lines.join('\r\n') })) await drain(session.writeStream);
 }
 
 /** What a data item is computed from: a summary, and the stored message when the item needs more. */
