@@ -4,6 +4,7 @@ import type { Core } from '../../../core/index.ts';
 import { NotFound } from '../../../core/errors.ts';
 import type { Account } from '../../../core/types.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBytes } from '../body.ts';
 import { DavError } from '../errors.ts';
 import { groupwareError } from './errors.ts';
 import { entryOf, objectHref, type HomeKind } from './tree.ts';
@@ -95,18 +96,4 @@ export async function deleteObject(o: ObjectRequest): Promise<void> {
   }
   o.res.writeHead(204);
   o.res.end();
-}
-
-/** The body as sent, byte for byte, refused with 413 over the limit. */
-export async function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw new DavError(413, `the body is larger than ${limit} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new DavError(413, `the body is larger than ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }

@@ -7,7 +7,7 @@ import type { Account } from '../../../core/types.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DavError } from '../errors.ts';
 import { esc } from '../xml.ts';
-import { readBytes } from './objects.ts';
+import { readBytes } from '../body.ts';
 import { parseUtc } from './reports.ts';
 import { CALDAV } from './tree.ts';
 
