@@ -22,6 +22,24 @@ export function readData(stream: Readable & { sizeExceeded?: boolean }, maxBytes
   });
 }
 
+/**
+ * Reads DATA for either listener: the bytes, or null once the client has been
+ * answered (451 when the stream failed, 552 over the size limit).
+ */
+export async function receiveData(
+  stream: Readable & { sizeExceeded?: boolean }, maxBytes: number, callback: (err?: Error | null) => void,
+): Promise<Buffer | null> {
+  let raw: Buffer | null;
+  try {
+    raw = await readData(stream, maxBytes);
+  } catch (err) {
+    callback(smtpError(451, `4.3.0 ${(err as Error).message}`));
+    return null;
+  }
+  if (raw === null) callback(smtpError(552, `5.3.4 Message exceeds the fixed maximum message size of ${maxBytes} bytes`));
+  return raw;
+}
+
 export function rfc2822Date(d = new Date()): string {
   return d.toUTCString().replace('GMT', '+0000');
 }

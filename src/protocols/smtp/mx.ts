@@ -9,7 +9,7 @@ import type { Core } from '../../core/index.ts';
 import { NotFound, QuotaExceeded } from '../../core/errors.ts';
 import { buildDsn } from '../../core/outbound/dsn.ts';
 import type { Outbound } from '../../core/outbound/queue.ts';
-import { readData, rfc2822Date, smtpError } from './common.ts';
+import { receiveData, rfc2822Date, smtpError } from './common.ts';
 import { SMTP_LIMITS } from './limits.ts';
 
 type Cb = (err?: Error | null) => void;
@@ -68,13 +68,8 @@ export function mxHandlers(ctx: MxContext) {
     },
 
     async onData(stream: SMTPServerDataStream, session: MxSession, callback: Cb): Promise<void> {
-      let raw: Buffer | null;
-      try {
-        raw = await readData(stream, ctx.maxBytes);
-      } catch (err) {
-        return callback(smtpError(451, `4.3.0 ${(err as Error).message}`));
-      }
-      if (raw === null) return callback(smtpError(552, `5.3.4 Message exceeds the fixed maximum message size of ${ctx.maxBytes} bytes`));
+      const raw = await receiveData(stream, ctx.maxBytes, callback);
+      if (raw === null) return;
       try {
         const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const headers = await authenticity(ctx, raw, session, sender);

@@ -11,7 +11,7 @@ import { isGroup, parseAddressList } from '../../core/mail/addresses.ts';
 import { parseMessage } from '../../core/mail/mime.ts';
 import type { Outbound } from '../../core/outbound/queue.ts';
 import { loginKeys, Throttle } from '../../core/throttle.ts';
-import { readData, rfc2822Date, smtpError } from './common.ts';
+import { receiveData, rfc2822Date, smtpError } from './common.ts';
 
 type Cb = (err?: Error | null) => void;
 
@@ -86,13 +86,8 @@ export function submissionHandlers(ctx: SubmissionContext) {
     },
 
     async onData(stream: SMTPServerDataStream, session: SubSession, callback: Cb): Promise<void> {
-      let raw: Buffer | null;
-      try {
-        raw = await readData(stream, ctx.maxBytes);
-      } catch (err) {
-        return callback(smtpError(451, `4.3.0 ${(err as Error).message}`));
-      }
-      if (raw === null) return callback(smtpError(552, `5.3.4 Message exceeds the fixed maximum message size of ${ctx.maxBytes} bytes`));
+      const raw = await receiveData(stream, ctx.maxBytes, callback);
+      if (raw === null) return;
       try {
         const me = user(session);
         const from = parseMessage(raw).headers.filter((h) => h.name === 'from').flatMap((h) => parseAddressList(h.value));
