@@ -16,7 +16,8 @@ export const ACCOUNT_COLLECTIONS: readonly NewCollectionInSpace[] = [
 
 /** The role of a group's member directory (core/contacts/directory.ts): read-only for everyone (core/acl). */
 export const DIRECTORY_ROLE = 'directory';
-export const DIRECTORY_COLLECTION: NewCollectionInSpace = { tool: 'contacts', name: 'member-directory', role: DIRECTORY_ROLE, props: { displayname: 'Members' } };
+/** Its cards are the server's: they count against no quota (counted: false). */
+export const DIRECTORY_COLLECTION: NewCollectionInSpace = { tool: 'contacts', name: 'member-directory', role: DIRECTORY_ROLE, props: { displayname: 'Members' }, counted: false };
 
 export const GROUP_COLLECTIONS: readonly NewCollectionInSpace[] = [
   { tool: 'calendar', name: 'calendar', role: 'default', props: { displayname: 'Calendar' } },

@@ -120,6 +120,8 @@ export interface NewCollectionInSpace {
   /** e.g. 'inbox', 'sent', 'default', 'dropbox'; unique per space and tool when set */
   readonly role?: string | null;
   readonly props?: CollectionProps;
+  /** whether its items count against the space's quota; default true (a group's member directory: false) */
+  readonly counted?: boolean;
 }
 
 export interface NewCollection extends NewCollectionInSpace {
@@ -135,6 +137,8 @@ export interface Collection {
   readonly name: string;
   readonly role: string | null;
   readonly props: CollectionProps;
+  /** whether its items count against the space's quota */
+  readonly counted: boolean;
   /** IMAP UIDVALIDITY; fixed at creation */
   readonly uidValidity: number;
   /** next item uid to be given */
@@ -391,6 +395,8 @@ export interface Store {
   listItemGrants(collectionId: number): Promise<Grant[]>;
   /** every grant given by the account (what I share) */
   listGrantsBy(accountId: number): Promise<Grant[]>;
+  /** grants on the collections of those spaces and on their items, whoever gave them (what the spaces' owners share) */
+  listGrantsInSpaces(spaceIds: readonly number[]): Promise<Grant[]>;
 
   // what an account reaches: one query
   /** collections of the tool in spaces the account reaches: its own, its groups', co-members' (for drop boxes and free/busy) and those shared with its groups (on the collection or on an item) */
@@ -398,7 +404,7 @@ export interface Store {
 
   // quota
   getUsage(spaceId: number, bucket: QuotaBucket): Promise<number>;
-  /** bytes per tool in the space, counted from the items */
+  /** bytes per tool in the space, counted from the items of its counted collections */
   usageByTool(spaceId: number): Promise<Record<Tool, number>>;
 
   /** removes blob files no item references, written more than `olderThanMs` ago */
@@ -447,6 +453,7 @@ export interface Store {
   /** delivered, bounced or expired: gone from the queue */
   removeOutbound(id: number): Promise<void>;
   listOutbound(): Promise<OutboundMessage[]>;
+  /** keeps the domain's first key: a key already there is not replaced (two makers at once agree on one) */
   putDkimKey(key: DkimKey): Promise<void>;
   getDkimKey(domain: string): Promise<DkimKey | null>;
 
@@ -462,6 +469,28 @@ export interface Store {
   confirmAccountContact(tokenHash: string, now: number): Promise<number | null>;
   /** pending accounts whose activation link expired before `now` */
   listExpiredSignups(now: number): Promise<number[]>;
+
+  // password reset links, held-back addresses, profile photos (migration 007)
+  /** the account's one outstanding reset link (a new one replaces it); expired links of every account are dropped */
+  putPasswordReset(r: PasswordReset): Promise<void>;
+  /** the outstanding link of that token hash, if not expired at `now` */
+  getPasswordReset(tokenHash: string, now: number): Promise<PasswordReset | null>;
+  /**
+   * Uses a reset link once: when `tokenHash` is outstanding and not expired at
+   * `now` and the account is active, sets the password hash, forgets the link
+   * and deletes every session of the account, in one transaction; the account
+   * id, else null (an expired link is dropped).
+   */
+  usePasswordReset(tokenHash: string, now: number, passwordHash: string): Promise<number | null>;
+  /** holds the address back from new accounts until `until` (a later hold wins); expired holds of every address are dropped */
+  holdAddress(address: string, until: number): Promise<void>;
+  /** until when the address is held back, if it still is at `now` */
+  addressHeldUntil(address: string, now: number): Promise<number | null>;
+  /** sets (replaces) the account's profile photo */
+  putAccountPhoto(accountId: number, photo: { contentType: string; content: Uint8Array }): Promise<void>;
+  getAccountPhoto(accountId: number): Promise<AccountPhoto | null>;
+  /** true when there was one */
+  deleteAccountPhoto(accountId: number): Promise<boolean>;
 }
 
 export interface MetaChange {
@@ -539,6 +568,10 @@ export interface NewOutboundMessage {
   readonly raw: Uint8Array;
   readonly nextAttemptAt: number;
   readonly expiresAt: number;
+  /** attempts already made (default 0): a row split off an earlier one keeps its count, so its delays keep growing */
+  readonly attempts?: number;
+  /** when the message was first queued (default now) */
+  readonly createdAt?: number;
 }
 
 export interface OutboundMessage extends NewOutboundMessage {
@@ -569,4 +602,20 @@ export interface AccountContact {
   readonly tokenHash: string | null;
   readonly tokenExpiresAt: number | null;
   readonly createdAt: number;
+}
+
+/** An outstanding password reset link: only its token's hash is kept. */
+export interface PasswordReset {
+  readonly accountId: number;
+  readonly tokenHash: string;
+  readonly expiresAt: number;
+  readonly createdAt: number;
+}
+
+/** An account's profile photo (JPEG or PNG). */
+export interface AccountPhoto {
+  readonly accountId: number;
+  readonly contentType: string;
+  readonly content: Uint8Array;
+  readonly updatedAt: number;
 }

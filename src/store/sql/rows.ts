@@ -93,6 +93,7 @@ export function toCollection(r: Row): Collection {
     name: str(r.name),
     role: strOrNull(r.role),
     props: json<Record<string, string>>(r.props, {}),
+    counted: num(r.counted ?? 1) === 1,
     uidValidity: num(r.uid_validity),
     uidNext: num(r.uid_next),
     modseq: num(r.modseq),

@@ -4,7 +4,7 @@
 import { Conflict, LimitReached, NotFound } from '../errors.ts';
 import type { DiskBlobStore } from '../blobs.ts';
 import {
-  TOOLS, type Account, type AccountPatch, type ChangeEvent, type Changes, type Collection, type CollectionPatch,
+  TOOLS, bucketOf, type Account, type AccountPatch, type ChangeEvent, type Changes, type Collection, type CollectionPatch,
   type CopyItem, type DavLock, type Domain, type ItemIndex, type ItemQuery, type Grant, type Group, type Item, type ItemMeta, type Membership, type NewAccount,
   type NewCollection, type NewCollectionInSpace, type NewGrant, type Plan, type PutItem, type QuotaBucket,
   type AccountContact, type ReachableCollection, type Right, type Session, type Space, type Store, type Tool,
@@ -18,10 +18,12 @@ import {
 } from './rows.ts';
 import { SqlLocks } from './locks.ts';
 import { SqlOutbound } from './outbound.ts';
+import { SqlAccountRecovery } from './account-recovery.ts';
 import { copyItems, deleteItems, listItemMeta, updateItemsMeta } from './mail.ts';
+import type { AccountPhoto, PasswordReset } from '../types.ts';
 import type { CopiedItem, CopyItems, DkimKey, ItemMetaRow, MetaChange, NewOutboundMessage, OutboundMessage } from '../types.ts';
 import { compileSearch, readIndex } from './search.ts';
-import { quotaBucketOf, SUBTREE, trashBlobsOf } from './writes.ts';
+import { SUBTREE, trashBlobsOf } from './writes.ts';
 
 const ACCOUNT_SELECT = 'SELECT a.*, s.id AS space_id FROM accounts a JOIN spaces s ON s.account_id = a.id';
 const GROUP_SELECT = 'SELECT g.*, s.id AS space_id FROM groups g JOIN spaces s ON s.group_id = g.id';
@@ -55,12 +57,14 @@ export class SqlStore implements Store {
   private readonly db: SqlDriver;
   private readonly locks: SqlLocks;
   private readonly outbound: SqlOutbound;
+  private readonly recovery: SqlAccountRecovery;
   private emptying: Promise<void> | null = null;
 
   constructor(db: SqlDriver, blobs: DiskBlobStore) {
     this.db = db;
     this.locks = new SqlLocks(db);
     this.outbound = new SqlOutbound(db);
+    this.recovery = new SqlAccountRecovery(db);
     this.kind = db.kind;
     this.blobs = blobs;
   }
@@ -447,9 +451,9 @@ export class SqlStore implements Store {
     const what = input.role ? `a ${input.tool} collection named ${input.name} or with the role ${input.role} already exists`
       : `a ${input.tool} collection named ${input.name} already exists there`;
     const row = await unique(what, () => existing(`space ${input.spaceId} does not exist`, () => tx.get(
-      `INSERT INTO collections (space_id, tool, parent_id, name, role, props, uid_validity, uid_next, modseq, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 0, 1, 1, $7) RETURNING id`,
-      [input.spaceId, input.tool, parentId, input.name, input.role ?? null, JSON.stringify(input.props ?? {}), Date.now()])));
+      `INSERT INTO collections (space_id, tool, parent_id, name, role, props, uid_validity, uid_next, modseq, created_at, counted)
+       VALUES ($1, $2, $3, $4, $5, $6, 0, 1, 1, $7, $8) RETURNING id`,
+      [input.spaceId, input.tool, parentId, input.name, input.role ?? null, JSON.stringify(input.props ?? {}), Date.now(), input.counted === false ? 0 : 1])));
     // ids are never reused, so the id is a UIDVALIDITY that no earlier collection of that name had
     const updated = await tx.get('UPDATE collections SET uid_validity = id WHERE id = $1 RETURNING *', [Number(row!.id)]);
     return toCollection(updated!);
@@ -528,18 +532,19 @@ export class SqlStore implements Store {
 
   async deleteCollection(id: number): Promise<void> {
     await this.db.transaction(async (tx, afterCommit) => {
-      const row = await tx.get<{ space_id: number; tool: Tool; role: string | null }>('SELECT space_id, tool, role FROM collections WHERE id = $1', [id]);
+      const row = await tx.get<{ space_id: number; tool: Tool }>('SELECT space_id, tool FROM collections WHERE id = $1', [id]);
       if (!row) throw new NotFound(`collection ${id} does not exist`);
-      const bucket = quotaBucketOf(row.tool, row.role);
+      const bucket = bucketOf(row.tool);
       // lock the subtree first: a copy out of it either committed before (and is
       // seen below) or waits and then finds its source gone
       await tx.run(`${SUBTREE} UPDATE collections SET modseq = modseq WHERE id IN (SELECT id FROM subtree)`, [id]);
       const sum = await tx.get<{ n: number | null }>(
-        `${SUBTREE} SELECT SUM(size) AS n FROM items WHERE collection_id IN (SELECT id FROM subtree)`, [id]);
+        `${SUBTREE} SELECT SUM(i.size) AS n FROM items i JOIN collections c ON c.id = i.collection_id
+          WHERE c.id IN (SELECT id FROM subtree) AND c.counted = 1`, [id]);
       const bytes = Number(sum?.n ?? 0);
       await trashBlobsOf(tx, `${SUBTREE} SELECT id FROM subtree`, [id]);
       await tx.run('DELETE FROM collections WHERE id = $1', [id]);
-      if (bytes > 0 && bucket !== null) {
+      if (bytes > 0) {
         await tx.run('UPDATE quota_usage SET used_bytes = used_bytes - $3 WHERE space_id = $1 AND bucket = $2',
           [Number(row.space_id), bucket, bytes]);
       }
@@ -687,6 +692,14 @@ export class SqlStore implements Store {
     return (await this.db.all('SELECT * FROM grants WHERE granted_by = $1 ORDER BY id', [accountId])).map(toGrant);
   }
 
+  async listGrantsInSpaces(spaceIds: readonly number[]): Promise<Grant[]> {
+    if (spaceIds.length === 0) return [];
+    const rows = await this.db.all(
+      `SELECT g.* FROM grants g JOIN collections c ON c.id = g.collection_id
+        WHERE c.space_id IN (${spaceIds.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY g.id`, [...spaceIds]);
+    return rows.map(toGrant);
+  }
+
   async listReachableCollections(accountId: number, tool: Tool): Promise<ReachableCollection[]> {
     const mine = 'SELECT group_id FROM memberships WHERE account_id = $1';
     const rows = await this.db.all(
@@ -720,7 +733,7 @@ export class SqlStore implements Store {
 
   async usageByTool(spaceId: number): Promise<Record<Tool, number>> {
     const rows = await this.db.all<{ tool: Tool; n: number }>(
-      `SELECT c.tool, SUM(i.size) AS n FROM items i JOIN collections c ON c.id = i.collection_id WHERE c.space_id = $1 GROUP BY c.tool`, [spaceId]);
+      `SELECT c.tool, SUM(i.size) AS n FROM items i JOIN collections c ON c.id = i.collection_id WHERE c.space_id = $1 AND c.counted = 1 GROUP BY c.tool`, [spaceId]);
     const out = Object.fromEntries(TOOLS.map((t) => [t, 0])) as Record<Tool, number>;
     for (const r of rows) out[r.tool] = Number(r.n);
     return out;
@@ -837,6 +850,40 @@ export class SqlStore implements Store {
       `SELECT a.id FROM accounts a JOIN account_contacts c ON c.account_id = a.id
         WHERE a.status = 'pending' AND c.confirmed_at IS NULL AND c.token_expires_at IS NOT NULL AND c.token_expires_at <= $1`, [now]);
     return rows.map((r) => Number(r.id));
+  }
+
+  // ----- password resets, held-back addresses, profile photos
+
+  async putPasswordReset(r: PasswordReset): Promise<void> {
+    await existing(`account ${r.accountId} does not exist`, () => this.recovery.putReset(r));
+  }
+
+  getPasswordReset(tokenHash: string, now: number): Promise<PasswordReset | null> {
+    return this.recovery.getReset(tokenHash, now);
+  }
+
+  usePasswordReset(tokenHash: string, now: number, passwordHash: string): Promise<number | null> {
+    return this.recovery.useReset(tokenHash, now, passwordHash);
+  }
+
+  holdAddress(address: string, until: number): Promise<void> {
+    return this.recovery.hold(address, until);
+  }
+
+  addressHeldUntil(address: string, now: number): Promise<number | null> {
+    return this.recovery.heldUntil(address, now);
+  }
+
+  async putAccountPhoto(accountId: number, photo: { contentType: string; content: Uint8Array }): Promise<void> {
+    await existing(`account ${accountId} does not exist`, () => this.recovery.putPhoto(accountId, photo.contentType, photo.content));
+  }
+
+  getAccountPhoto(accountId: number): Promise<AccountPhoto | null> {
+    return this.recovery.getPhoto(accountId);
+  }
+
+  deleteAccountPhoto(accountId: number): Promise<boolean> {
+    return this.recovery.deletePhoto(accountId);
   }
 }
 

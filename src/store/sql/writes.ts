@@ -18,18 +18,18 @@ export interface Bumped {
 }
 
 /**
- * The quota bucket a collection's items count in: by tool, except a group's
- * member directory (role 'directory'), whose cards the server writes and
- * counts against no quota.
+ * The quota bucket a collection's items count in: by tool, or none for a
+ * collection made uncounted (a group's member directory, whose cards the
+ * server writes).
  */
-export function quotaBucketOf(tool: Tool, role: string | null): QuotaBucket | null {
-  return role === 'directory' ? null : bucketOf(tool);
+export function quotaBucketOf(tool: Tool, counted: boolean): QuotaBucket | null {
+  return counted ? bucketOf(tool) : null;
 }
 
 /** Takes the next modseq (and a uid when `takeUid`) of a collection; locks its row until the commit. */
 export async function bump(tx: SqlRunner, collectionId: number, takeUid: boolean): Promise<Bumped> {
-  const row = await tx.get<{ modseq: number; uid_next: number; space_id: number; tool: Tool; role: string | null }>(
-    'UPDATE collections SET modseq = modseq + 1, uid_next = uid_next + $2 WHERE id = $1 RETURNING modseq, uid_next, space_id, tool, role',
+  const row = await tx.get<{ modseq: number; uid_next: number; space_id: number; tool: Tool; counted: number }>(
+    'UPDATE collections SET modseq = modseq + 1, uid_next = uid_next + $2 WHERE id = $1 RETURNING modseq, uid_next, space_id, tool, counted',
     [collectionId, takeUid ? 1 : 0],
   );
   if (!row) throw new NotFound(`collection ${collectionId} does not exist`);
@@ -39,7 +39,7 @@ export async function bump(tx: SqlRunner, collectionId: number, takeUid: boolean
     uid: takeUid ? Number(row.uid_next) - 1 : 0,
     spaceId: Number(row.space_id),
     tool,
-    bucket: quotaBucketOf(tool, row.role),
+    bucket: quotaBucketOf(tool, Number(row.counted) === 1),
   };
 }
 

@@ -7,6 +7,8 @@ import { itemIndex } from './002-item-index.ts';
 import { davLocks } from './004-dav-locks.ts';
 import { outbound } from './005-outbound.ts';
 import { accountContacts } from './006-account-contacts.ts';
+import { accountRecovery } from './007-account-recovery.ts';
+import { countedCollections } from './008-counted-collections.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -35,4 +37,6 @@ export const MIGRATIONS: readonly Migration[] = [
   davLocks,
   outbound,
   accountContacts,
+  accountRecovery,
+  countedCollections,
 ];
