@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
+import { dkimVerify } from 'mailauth';
 import { openCore } from '../../src/boot.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Core } from '../../src/core/index.ts';
@@ -91,6 +92,19 @@ function expectFailure(r: Result, code: number, message: RegExp): void {
   expect(lines, `one line on stderr: ${r.stderr}`).to.have.length(1);
   expect(lines[0]).to.match(/^bureau: /);
   expect(lines[0]).to.match(message);
+}
+
+/** The `NAME IN TYPE VALUE` lines of `domain add` and `domain dns`. */
+function dnsRecords(stdout: string): { name: string; type: string; value: string }[] {
+  return stdout.split('\n').flatMap((l) => {
+    const m = /^(\S+) IN (MX|TXT) (.+)$/.exec(l);
+    return m ? [{ name: m[1]!, type: m[2]!, value: m[3]! }] : [];
+  });
+}
+
+/** The character strings of a TXT value as written in a zone file: `"a" "b"` → ['a', 'b']. */
+function txtStrings(value: string): string[] {
+  return [...value.matchAll(/"([^"]*)"/g)].map((m) => m[1]!);
 }
 
 /** What the store holds, for "nothing changed" comparisons. */
@@ -189,7 +203,7 @@ describe('bureau (command line)', function () {
       for (const usage of ['user add ADDRESS [--plan NAME] [--name "First Last"]', 'user passwd ADDRESS', 'user list',
         'user delete ADDRESS', 'plan list', 'plan set ADDRESS PLAN', 'group create NAME --admin ADDRESS',
         'group add NAME ADDRESS', 'group remove NAME ADDRESS', 'group grant NAME ADDRESS|--all RIGHTS',
-        'group transfer NAME ADDRESS', 'domain add DOMAIN [--owner ADDRESS]', 'domain list', 'backup DIR',
+        'group transfer NAME ADDRESS', 'domain add DOMAIN [--owner ADDRESS]', 'domain dns DOMAIN', 'domain list', 'backup DIR',
         'restore DIR', 'export ADDRESS FILE', 'import ADDRESS FILE']) {
         expect(help.stdout).to.include(`bureau ${usage}`);
       }
@@ -360,6 +374,44 @@ describe('bureau (command line)', function () {
       expectSuccess(await site.run(['user', 'add', 'fay@example.org'], { input: `${GOOD}\n` }), 'created fay@example.org (plan free)');
       const fay = rows((await site.run(['user', 'list'])).stdout).find((r) => r[0] === 'fay@example.org');
       expect(fay).to.deep.equal(['fay@example.org', 'free', 'active', 'never', 'fay']);
+    });
+
+    it('domain dns prints the records of any hosted domain, the primary one included, making its DKIM key once', async () => {
+      expect(await site.withStore((s) => s.getDkimKey('example.test')), 'no key before').to.equal(null);
+      const first = await site.run(['domain', 'dns', 'Example.TEST']);
+      expectSuccess(first, /^publish these DNS records \(MX, SPF, DKIM, DMARC\):\n/);
+      const records = dnsRecords(first.stdout);
+      expect(records.map((r) => `${r.name} ${r.type}`)).to.deep.equal([
+        'example.test. MX', 'example.test. TXT', 'bureau._domainkey.example.test. TXT', '_dmarc.example.test. TXT',
+      ]);
+      expect(records[0]!.value).to.equal('10 localhost.');
+      expect(records[1]!.value).to.match(/^"v=spf1 mx a:localhost ~all"$/);
+      expect(records[3]!.value).to.match(/^"v=DMARC1; p=quarantine; rua=mailto:postmaster@example\.test"$/);
+      // the key made now is the one kept, and the one printed again
+      const key = await site.withStore((s) => s.getDkimKey('example.test'));
+      expect(key).to.include({ domain: 'example.test', selector: 'bureau' });
+      expect(txtStrings(records[2]!.value).join('')).to.equal(`v=DKIM1; k=rsa; p=${key!.publicKey}`);
+      const again = await site.run(['domain', 'dns', 'example.test']);
+      expectSuccess(again);
+      expect(again.stdout).to.equal(first.stdout);
+      // a message from the primary domain is signed with that key: the signature verifies against the printed record
+      const message = Buffer.from('From: ann@example.test\r\nTo: x@elsewhere.example\r\nSubject: signed\r\n\r\nbody\r\n');
+      const signature = await site.withCore((core) => core.dkim.signature('example.test', message));
+      expect(signature).to.match(/^DKIM-Signature: .*d=example\.test/s);
+      const verified = await dkimVerify(Buffer.concat([Buffer.from(signature.replace(/\r?\n/g, '\r\n')), message]), {
+        resolver: async (name: string, type: string) => {
+          if (type === 'TXT' && name === 'bureau._domainkey.example.test') return [txtStrings(records[2]!.value)];
+          throw Object.assign(new Error(`no ${type} ${name}`), { code: 'ENOTFOUND' });
+        },
+      } as Parameters<typeof dkimVerify>[1]);
+      expect(verified.results.map((r) => [r.signingDomain, r.status.result])).to.deep.equal([['example.test', 'pass']]);
+      // an added domain: the key made by `domain add` is printed again, unchanged
+      const added = dnsRecords((await site.run(['domain', 'add', 'third.test'])).stdout);
+      const shown = dnsRecords((await site.run(['domain', 'dns', 'third.test'])).stdout);
+      expect(shown).to.deep.equal(added);
+      await site.refused(['domain', 'dns', 'nowhere.test'], 1, /^bureau: nowhere\.test is not a domain hosted here; add it first with `bureau domain add nowhere\.test`$/);
+      await site.refused(['domain', 'dns', 'not a domain'], 1, /is not a domain name/);
+      expectFailure(await site.run(['domain', 'dns']), 2, /missing DOMAIN \(usage: bureau domain dns DOMAIN\)/);
     });
 
     it('plan list shows the plans in human units with how many accounts use each; plan set changes it', async () => {
@@ -565,6 +617,11 @@ describe('bureau (command line)', function () {
         expectSuccess(await site.run(['domain', 'add', 'example.org', '--owner', 'ann@example.test']));
         await site.refused(['domain', 'add', 'example.org'], 1, /already exists/);
         expect(rows((await site.run(['domain', 'list'])).stdout).map((r) => r[0])).to.deep.equal(['example.test', 'example.org']);
+        const primary = await site.run(['domain', 'dns', 'example.test']);
+        expectSuccess(primary);
+        const key = await site.withStore((s) => s.getDkimKey('example.test'));
+        expect(txtStrings(dnsRecords(primary.stdout)[2]!.value).join('')).to.equal(`v=DKIM1; k=rsa; p=${key!.publicKey}`);
+        expect((await site.run(['domain', 'dns', 'example.test'])).stdout).to.equal(primary.stdout);
 
         expectSuccess(await site.run(['plan', 'set', 'bob@example.test', 'pro']));
         await site.refused(['plan', 'set', 'bob@example.test', 'gold'], 1, /there is no plan named gold/);

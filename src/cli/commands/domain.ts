@@ -1,6 +1,8 @@
-// bureau domain add | list
+// bureau domain add | dns | list
 import { normaliseDomain } from '../../core/domains.ts';
-import { optionText, type Command, type Family } from '../command.ts';
+import type { Core } from '../../core/index.ts';
+import { optionText, type Command, type Family, type Io } from '../command.ts';
+import { Failure } from '../errors.ts';
 import { accountNamed, addressesById } from '../lookup.ts';
 import { formatTime, table } from '../output.ts';
 
@@ -17,8 +19,28 @@ const add: Command = {
     const owner = ownerText === undefined ? null : await accountNamed(core, ownerText);
     const domain = await core.domains.add(name, owner === null ? null : owner.address);
     io.out(owner === null ? `added the domain ${domain.name}` : `added the domain ${domain.name} (owner ${owner.address})`);
-    io.out('publish these DNS records (MX, SPF, DKIM, DMARC):');
-    for (const r of await core.dkim.records(domain.name)) io.out(`${r.name} IN ${r.type} ${r.value}`);
+    await printRecords(core, domain.name, io);
+  },
+};
+
+/** The records to publish for a hosted domain, its DKIM key made if it has none. */
+async function printRecords(core: Core, domain: string, io: Io): Promise<void> {
+  io.out('publish these DNS records (MX, SPF, DKIM, DMARC):');
+  for (const r of await core.dkim.records(domain)) io.out(`${r.name} IN ${r.type} ${r.value}`);
+}
+
+const dns: Command = {
+  usage: 'domain dns DOMAIN',
+  help: 'Prints the DNS records to publish for a hosted domain (MX, SPF, DKIM, DMARC), the primary one '
+    + '(BUREAU_DOMAIN) included. Makes the domain\'s DKIM key if it has none yet (outgoing mail from the '
+    + 'domain is signed with it from then on); run again, it prints the same records.',
+  args: ['DOMAIN'],
+  async run({ core, args, io }) {
+    const name = normaliseDomain(args[0]!);
+    if (!(await core.domains.isHosted(name))) {
+      throw new Failure(`${name} is not a domain hosted here; add it first with \`bureau domain add ${name}\``);
+    }
+    await printRecords(core, name, io);
   },
 };
 
@@ -38,4 +60,4 @@ const list: Command = {
   },
 };
 
-export const domain: Family = { name: 'domain', commands: { add, list } };
+export const domain: Family = { name: 'domain', commands: { add, dns, list } };

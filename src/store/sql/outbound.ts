@@ -30,9 +30,9 @@ export class SqlOutbound {
       const ids: number[] = [];
       for (const m of messages) {
         const row = await tx.get(
-          `INSERT INTO outbound_queue (account_id, sender, recipients, domain, raw, next_attempt_at, expires_at, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-          [m.accountId, m.sender, JSON.stringify(m.recipients), m.domain, m.raw, m.nextAttemptAt, m.expiresAt, Date.now()]);
+          `INSERT INTO outbound_queue (account_id, sender, recipients, domain, raw, next_attempt_at, expires_at, created_at, attempts)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+          [m.accountId, m.sender, JSON.stringify(m.recipients), m.domain, m.raw, m.nextAttemptAt, m.expiresAt, m.createdAt ?? Date.now(), m.attempts ?? 0]);
         ids.push(Number(row!.id));
       }
       return ids;
@@ -66,8 +66,7 @@ export class SqlOutbound {
   async putDkimKey(key: DkimKey): Promise<void> {
     await this.db.run(
       `INSERT INTO dkim_keys (domain, selector, private_key, public_key, created_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (domain) DO UPDATE SET selector = excluded.selector, private_key = excluded.private_key,
-         public_key = excluded.public_key, created_at = excluded.created_at`,
+       ON CONFLICT (domain) DO NOTHING`,
       [key.domain, key.selector, key.privateKey, key.publicKey, key.createdAt]);
   }
 
