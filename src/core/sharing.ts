@@ -6,6 +6,8 @@ import type { Grant, Right, Store } from '../store/types.ts';
 import { authorize } from './acl.ts';
 import { collectionResource, ensure, itemResource, loadPrincipal } from './access.ts';
 import { Forbidden, InvalidInput, NotFound } from './errors.ts';
+import { Mailboxes } from './mail/mailboxes.ts';
+import { listMyShares, listShareable, listSharedWithMe, type MyShare, type ShareableCollection, type SharedWithMe } from './share-listings.ts';
 
 export const SHAREABLE: readonly Right[] = ['read', 'freebusy', 'write', 'delete', 'deposit'];
 
@@ -24,8 +26,11 @@ export interface ShareTarget {
 
 export class Sharing {
   private readonly store: Store;
+  /** to name shared mailboxes as the mail doors do */
+  private readonly mailboxes: Mailboxes;
   constructor(store: Store) {
     this.store = store;
+    this.mailboxes = new Mailboxes(store);
   }
 
   private async resource(target: ShareTarget) {
@@ -50,15 +55,35 @@ export class Sharing {
     return this.store.putGrant({ collectionId: target.collectionId, itemId: target.itemId ?? null, groupId, rights, grantedBy: actorId });
   }
 
-  /** The grantor, or whoever may share the resource, may withdraw a share. */
+  /** Only who may share the resource now (its owner, or the administrator of its group space) may withdraw a share of it. */
   async withdraw(actorId: number, grantId: number): Promise<void> {
     const grant = await this.store.getGrant(grantId);
     if (!grant) throw new NotFound(`share ${grantId} does not exist`);
-    if (grant.grantedBy !== actorId) {
-      const principal = await loadPrincipal(this.store, actorId);
-      ensure(authorize(principal, 'share', await this.resource({ collectionId: grant.collectionId, itemId: grant.itemId })));
-    }
+    const principal = await loadPrincipal(this.store, actorId);
+    ensure(authorize(principal, 'share', await this.resource({ collectionId: grant.collectionId, itemId: grant.itemId })));
     await this.store.deleteGrant(grantId);
+  }
+
+  /** Gives an existing share new rights (same thing, same group), under the same checks as sharing it. */
+  async change(actorId: number, grantId: number, rights: readonly Right[]): Promise<Grant> {
+    const grant = await this.store.getGrant(grantId);
+    if (!grant) throw new NotFound(`share ${grantId} does not exist`);
+    return this.share(actorId, { collectionId: grant.collectionId, itemId: grant.itemId }, grant.groupId, rights);
+  }
+
+  /** Everything shared from the spaces the account owns or administers, whoever gave it, with whether it may change each. */
+  ownShares(actorId: number): Promise<MyShare[]> {
+    return listMyShares(this.store, SHARE_PRESETS, actorId);
+  }
+
+  /** The collections the account may share: its own, and those of the groups it administers. */
+  shareable(actorId: number): Promise<ShareableCollection[]> {
+    return listShareable(this.store, actorId);
+  }
+
+  /** What others shared with the account's groups, and where the account finds it. */
+  sharedWithMe(actorId: number): Promise<SharedWithMe[]> {
+    return listSharedWithMe(this.store, this.mailboxes, SHARE_PRESETS, actorId);
   }
 
   /** Everything the account shares. */

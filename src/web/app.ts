@@ -15,6 +15,7 @@ import { CSS, esc, page, type Html } from './html.ts';
 import { accountRoutes } from './pages/account.ts';
 import { groupRoutes } from './pages/groups.ts';
 import { publicRoutes } from './pages/public.ts';
+import { sharingRoutes } from './pages/sharing.ts';
 import { clientSetupMiddleware, setupRoutes, type ClientHosts } from './pages/setup.ts';
 
 export const SESSION_COOKIE = 'bureau_session';
@@ -230,6 +231,7 @@ export function webSite(core: Core, settings: WebSettings): { handler: ReturnTyp
   publicRoutes(router, site);
   accountRoutes(router, site);
   groupRoutes(router, site);
+  sharingRoutes(router, site);
   setupRoutes(router, site);
   app.use(router.routes());
   app.use(router.allowedMethods());

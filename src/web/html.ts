@@ -33,7 +33,7 @@ export interface Frame {
 
 export function page(f: Frame, body: Html): string {
   const nav = f.who
-    ? html`<nav aria-label="Main"><a href="/">Home</a> · <a href="/settings">Settings</a> · <a href="/groups">Groups</a> · <a href="/help">Help</a>
+    ? html`<nav aria-label="Main"><a href="/">Home</a> · <a href="/settings">Settings</a> · <a href="/groups">Groups</a> · <a href="/sharing">Sharing</a> · <a href="/help">Help</a>
 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="${f.csrf}"><button type="submit">Log out</button></form>
 <span class="who">${f.who}</span></nav>`
     : html`<nav aria-label="Main"><a href="/">Home</a> · <a href="/login">Log in</a> · <a href="/signup">Sign up</a> · <a href="/help">Help</a></nav>`;

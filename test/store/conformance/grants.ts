@@ -82,6 +82,30 @@ export function grantsConformance(backend: Backend): void {
       expect(await s.store.getGrant(toH.id)).to.equal(null);
       expect(await s.store.getGrant(toG.id)).to.deep.equal(toG);
     });
+
+    it('lists the grants of spaces, on collections and items, whoever gave them, and nothing of other spaces', async () => {
+      const a = await newAccount(s.store, 'grs');
+      const b = await newAccount(s.store, 'grs');
+      const g = await newGroup(s.store, a, [{ tool: 'calendar', name: 'Team' }]);
+      await s.store.addMember(g.id, b.id, 5);
+      const docs = await documents(s.store, a);
+      const sub = await s.store.createCollection({ spaceId: a.spaceId, tool: 'files', name: 'sub', parentId: docs.id });
+      const item = await putInline(s.store, sub.id, 'x', { name: 'x' });
+      const teamCal = (await s.store.listCollections(g.spaceId, 'calendar'))[0]!;
+      const bDocs = await documents(s.store, b);
+      const onDocs = await s.store.putGrant({ collectionId: docs.id, groupId: g.id, rights: ['read'], grantedBy: a.id });
+      const onItem = await s.store.putGrant({ collectionId: sub.id, itemId: item.id, groupId: g.id, rights: ['read', 'write'], grantedBy: a.id });
+      // given by a former administrator of the group space: still the space's
+      const onTeam = await s.store.putGrant({ collectionId: teamCal.id, groupId: g.id, rights: ['freebusy'], grantedBy: b.id });
+      const others = await s.store.putGrant({ collectionId: bDocs.id, groupId: g.id, rights: ['read'], grantedBy: b.id });
+
+      expect(ids(await s.store.listGrantsInSpaces([a.spaceId]))).to.deep.equal(ids([onDocs, onItem]));
+      expect(await s.store.listGrantsInSpaces([a.spaceId, g.spaceId])).to.deep.equal([onDocs, onItem, onTeam]);
+      expect(ids(await s.store.listGrantsInSpaces([b.spaceId]))).to.deep.equal([others.id]);
+      expect(await s.store.listGrantsInSpaces([])).to.deep.equal([]);
+      await s.store.deleteItem(item.id);
+      expect(ids(await s.store.listGrantsInSpaces([a.spaceId]))).to.deep.equal([onDocs.id]);
+    });
   });
 
   describe('listReachableCollections', () => {
