@@ -15,6 +15,7 @@ import { eventsBlobsConformance } from './conformance/events-blobs.ts';
 import { searchConformance } from './conformance/search.ts';
 import { mailConformance } from './conformance/mail.ts';
 import { locksConformance } from './conformance/locks.ts';
+import { recoveryConformance } from './conformance/recovery.ts';
 import { countedConformance } from './conformance/counted.ts';
 
 export function storeConformance(backend: Backend): void {
@@ -31,6 +32,7 @@ export function storeConformance(backend: Backend): void {
     searchConformance(backend);
     mailConformance(backend);
     locksConformance(backend);
+    recoveryConformance(backend);
     countedConformance(backend);
   });
 }
