@@ -162,8 +162,10 @@ export class Outbound {
       const temporary = rejected.filter((r) => !r.status.startsWith('5'));
       if (permanent.length > 0) await this.bounce(m, permanent, false);
       if (temporary.length > 0) {
-        // the recipients refused for now go on in a row of their own
-        await this.core.store.enqueueOutbound([{ ...m, recipients: temporary.map((t) => t.address), nextAttemptAt: this.nextAttempt(m) }]);
+        const next = this.nextAttempt(m);
+        if (next >= m.expiresAt) await this.bounce(m, temporary, true);
+        // the recipients refused for now go on in a row of their own, with the attempts made so far
+        else await this.core.store.enqueueOutbound([{ ...m, recipients: temporary.map((t) => t.address), attempts: m.attempts + 1, nextAttemptAt: next }]);
       }
       await this.core.store.removeOutbound(m.id);
       this.settings.log.debug(`smtp: outbound ${m.id} to ${m.domain}: delivered to ${m.recipients.length - rejected.length} of ${m.recipients.length}`);

@@ -8,6 +8,11 @@ export function smtpError(code: number, text: string): SmtpError {
   return Object.assign(new Error(text), { responseCode: code });
 }
 
+/** An answer already in SMTP's words (made by smtpError). */
+export function isSmtpError(err: unknown): err is SmtpError {
+  return err instanceof Error && typeof (err as { responseCode?: unknown }).responseCode === 'number';
+}
+
 /** The message bytes, or null when they went over the limit (the rest is read and dropped). */
 export function readData(stream: Readable & { sizeExceeded?: boolean }, maxBytes: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {

@@ -36,6 +36,8 @@ export interface SmtpSettings {
   readonly maxBytes: number;
   readonly relay: string | null;
   readonly ratePerHour: number;
+  /** the window of that rate; default an hour (tests shorten it) */
+  readonly rateWindowMs?: number;
   readonly retryBaseSeconds: number;
   readonly expireHours: number;
   readonly log: SmtpLog;
@@ -93,7 +95,7 @@ export async function startSmtp(settings: SmtpSettings): Promise<SmtpListener[]>
   });
   const common = { core: settings.core, hostname: settings.hostname, maxBytes: settings.maxBytes, outbound, log: settings.log };
   const mx = mxHandlers(common);
-  const sub = submissionHandlers({ ...common, ratePerHour: settings.ratePerHour });
+  const sub = submissionHandlers({ ...common, ratePerHour: settings.ratePerHour, ...(settings.rateWindowMs ? { rateWindowMs: settings.rateWindowMs } : {}) });
   const listeners: SmtpListener[] = [];
   try {
     if (settings.port !== 0) {

@@ -6,11 +6,11 @@ import { promises as dns } from 'node:dns';
 import { authenticate } from 'mailauth';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Core } from '../../core/index.ts';
-import { NotFound, QuotaExceeded } from '../../core/errors.ts';
 import { buildDsn } from '../../core/outbound/dsn.ts';
 import type { Outbound } from '../../core/outbound/queue.ts';
-import { receiveData, rfc2822Date, smtpError } from './common.ts';
+import { isSmtpError, receiveData, rfc2822Date, smtpError } from './common.ts';
 import { SMTP_LIMITS } from './limits.ts';
+import { acceptedLocal, announcedSize, deliverLocal, localRecipient } from './recipients.ts';
 
 type Cb = (err?: Error | null) => void;
 
@@ -33,41 +33,27 @@ function boundedResolve(name: string, rr: string): Promise<unknown> {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** The accounts of the session's accepted recipients, by address. */
-type MxSession = SMTPServerSession & { bureauRcpts?: Map<string, number> };
-
 export function mxHandlers(ctx: MxContext) {
   const { core } = ctx;
   return {
-    async onRcptTo(address: SMTPServerAddress, session: MxSession, callback: Cb): Promise<void> {
+    async onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: Cb): Promise<void> {
       try {
         const rcpt = address.address.toLowerCase();
         const domain = rcpt.split('@')[1] ?? '';
         if (!domain || !(await core.domains.isHosted(domain))) {
           return callback(smtpError(554, `5.7.1 <${address.address}>: Relay access denied; this server only accepts mail for its own domains`));
         }
-        let account;
-        try {
-          account = await core.accounts.byAddress(rcpt);
-        } catch (err) {
-          if (err instanceof NotFound) return callback(smtpError(550, `5.1.1 <${address.address}>: No such user here`));
-          throw err;
-        }
-        if (account.status !== 'active') return callback(smtpError(550, `5.2.1 <${address.address}>: Mailbox disabled`));
-        const announced = Number((session.envelope.mailFrom && (session.envelope.mailFrom.args as Record<string, string> | false || {}).SIZE) || 0);
-        const quota = await core.mail.quotaOfRoot(account.id, '');
-        if (quota.usedBytes + announced > quota.limitBytes) {
-          return callback(smtpError(452, `4.2.2 <${address.address}>: Mailbox full, try again later`));
-        }
-        (session.bureauRcpts ??= new Map()).set(rcpt, account.id);
+        const accountId = await localRecipient(core, address, announcedSize(session.envelope.mailFrom));
+        acceptedLocal(session).set(rcpt, accountId);
         callback();
       } catch (err) {
+        if (isSmtpError(err)) return callback(err);
         ctx.log.warn(`smtp: recipient check failed: ${(err as Error).message}`);
         callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
       }
     },
 
-    async onData(stream: SMTPServerDataStream, session: MxSession, callback: Cb): Promise<void> {
+    async onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: Cb): Promise<void> {
       const raw = await receiveData(stream, ctx.maxBytes, callback);
       if (raw === null) return;
       try {
@@ -75,23 +61,24 @@ export function mxHandlers(ctx: MxContext) {
         const headers = await authenticity(ctx, raw, session, sender);
         const received = `Received: from ${session.hostNameAppearsAs || 'unknown'} ([${session.remoteAddress}])\r\n\tby ${ctx.hostname} (Bureau) with ${session.secure ? 'ESMTPS' : 'ESMTP'} id ${session.id};\r\n\t${rfc2822Date()}\r\n`;
         const full = Buffer.concat([Buffer.from(`Return-Path: <${sender}>\r\n${headers}${received}`), raw]);
-        const over: string[] = [];
-        let delivered = 0;
-        for (const [address, accountId] of session.bureauRcpts ?? []) {
-          try {
-            await core.mail.messages.deliver(accountId, full);
-            delivered++;
-          } catch (err) {
-            if (!(err instanceof QuotaExceeded)) throw err;
-            over.push(address);
-          }
+        const outcome = await deliverLocal(core, acceptedLocal(session), full);
+        for (const f of outcome.failed) ctx.log.warn(`smtp: delivery to ${f.address} failed: ${f.reason}`);
+        if (outcome.delivered.length === 0) {
+          // nothing kept: the whole message is refused for now, and the sender's server tries again
+          return callback(outcome.failed.length === 0
+            ? smtpError(452, '4.2.2 Mailbox full, try again later')
+            : smtpError(451, '4.3.0 Temporary failure, try again later'));
         }
-        if (over.length > 0 && delivered === 0) return callback(smtpError(452, '4.2.2 Mailbox full, try again later'));
-        if (over.length > 0 && sender) {
+        const notDelivered = [
+          ...outcome.full.map((address) => ({ address, status: '5.2.2', diagnostic: '552 5.2.2 Mailbox full' })),
+          ...outcome.failed.map((f) => ({ address: f.address, status: '5.3.0', diagnostic: '554 5.3.0 The message could not be stored' })),
+        ];
+        if (notDelivered.length > 0 && sender) {
           // some recipients got it: the others are told to the sender, who must not send it again to all
-          const dsn = buildDsn({ hostname: ctx.hostname, to: sender, original: raw, arrivalDate: Date.now(),
-            failed: over.map((address) => ({ address, status: '5.2.2', diagnostic: '552 5.2.2 Mailbox full' })) });
-          await ctx.outbound.enqueue(null, '', [sender], dsn);
+          const dsn = buildDsn({ hostname: ctx.hostname, to: sender, original: raw, arrivalDate: Date.now(), failed: notDelivered });
+          await ctx.outbound.enqueue(null, '', [sender], dsn).catch((err: unknown) => {
+            ctx.log.warn(`smtp: the delivery notice for ${sender} could not be queued: ${(err as Error).message}`);
+          });
         }
         callback();
       } catch (err) {

@@ -1,17 +1,20 @@
 // Ports 587 (STARTTLS) and 465 (TLS): mail from the accounts' own programs.
 // AUTH PLAIN and LOGIN only once the connection is encrypted, failures
 // throttled by the core; the envelope sender and the From header must be the
-// account's address; local recipients get the message at once, the others
-// through the outbound queue; each account may send to so many recipients
-// an hour.
+// account's address; each recipient is answered at RCPT (unknown, mailbox
+// full, over the account's hourly rate: refused alone), so that DATA goes to
+// the accepted ones only and a client's retry addresses only the refused;
+// local recipients get the message at once, the others through the outbound
+// queue.
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Core } from '../../core/index.ts';
-import { NotFound, QuotaExceeded } from '../../core/errors.ts';
 import { isGroup, parseAddressList } from '../../core/mail/addresses.ts';
 import { parseMessage } from '../../core/mail/mime.ts';
+import { buildDsn } from '../../core/outbound/dsn.ts';
 import type { Outbound } from '../../core/outbound/queue.ts';
 import { loginKeys, Throttle } from '../../core/throttle.ts';
-import { receiveData, rfc2822Date, smtpError } from './common.ts';
+import { isSmtpError, receiveData, rfc2822Date, smtpError } from './common.ts';
+import { acceptedLocal, announcedSize, deliverLocal, localRecipient } from './recipients.ts';
 
 type Cb = (err?: Error | null) => void;
 
@@ -22,15 +25,24 @@ export interface SubmissionContext {
   readonly outbound: Outbound;
   /** recipients per account per hour */
   readonly ratePerHour: number;
+  /** the window of that rate; default an hour (tests shorten it) */
+  readonly rateWindowMs?: number;
   readonly log: { debug(m: string): void; warn(m: string): void };
 }
 
 interface BureauUser { id: number; address: string }
 type SubSession = SMTPServerSession & { user?: BureauUser | undefined };
 
+/** "40 seconds", "12 minutes": how long until the rate limit lets the account send again. */
+function waitText(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
+
 export function submissionHandlers(ctx: SubmissionContext) {
   const { core } = ctx;
-  const rate = new Throttle({ maxFailures: ctx.ratePerHour, windowMs: 3_600_000, maxKeys: 100_000 });
+  const rate = new Throttle({ maxFailures: ctx.ratePerHour, windowMs: ctx.rateWindowMs ?? 3_600_000, maxKeys: 100_000 });
   const user = (session: SubSession): BureauUser => session.user as BureauUser;
   return {
     async onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void): Promise<void> {
@@ -65,21 +77,19 @@ export function submissionHandlers(ctx: SubmissionContext) {
         const rcpt = address.address.toLowerCase();
         const domain = rcpt.split('@')[1] ?? '';
         if (!domain) return callback(smtpError(553, `5.1.3 <${address.address}>: Bad recipient address syntax`));
-        if (await core.domains.isHosted(domain)) {
-          try {
-            await core.accounts.byAddress(rcpt);
-          } catch (err) {
-            if (err instanceof NotFound) return callback(smtpError(550, `5.1.1 <${address.address}>: No such user here`));
-            throw err;
-          }
-        }
+        // a local recipient that cannot take the message is refused here, alone:
+        // the others are accepted, and a client's retry addresses only the refused ones
+        const local = (await core.domains.isHosted(domain)) ? await localRecipient(core, address, announcedSize(session.envelope.mailFrom)) : null;
         const key = `send:${user(session).id}`;
-        if (rate.blockedFor([key]) > 0) {
-          return callback(smtpError(451, `4.7.1 Sending rate limit reached (${ctx.ratePerHour} recipients an hour); try again later`));
+        const wait = rate.blockedFor([key]);
+        if (wait > 0) {
+          return callback(smtpError(451, `4.7.1 Sending rate limit reached: ${user(session).address} may send to ${ctx.ratePerHour} recipients an hour; try again in ${waitText(wait)}`));
         }
         rate.fail([key]);
+        if (local !== null) acceptedLocal(session).set(rcpt, local);
         callback();
       } catch (err) {
+        if (isSmtpError(err)) return callback(err);
         ctx.log.warn(`smtp: recipient check failed: ${(err as Error).message}`);
         callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
       }
@@ -97,23 +107,28 @@ export function submissionHandlers(ctx: SubmissionContext) {
         }
         const received = `Received: from ${session.hostNameAppearsAs || 'unknown'} ([${session.remoteAddress}])\r\n\tby ${ctx.hostname} (Bureau) with ${session.secure ? 'ESMTPSA' : 'ESMTPA'} id ${session.id}\r\n\t(authenticated as ${me.address});\r\n\t${rfc2822Date()}\r\n`;
         const full = Buffer.concat([Buffer.from(received), raw]);
-        const remote: string[] = [];
-        const full2 = Buffer.concat([Buffer.from(`Return-Path: <${me.address}>\r\n`), full]);
-        for (const r of session.envelope.rcptTo) {
-          const rcpt = r.address.toLowerCase();
-          if (!(await core.domains.isHosted(rcpt.split('@')[1]!))) {
-            remote.push(r.address);
-            continue;
-          }
-          const account = await core.accounts.byAddress(rcpt);
-          try {
-            await core.mail.messages.deliver(account.id, full2);
-          } catch (err) {
-            if (!(err instanceof QuotaExceeded)) throw err;
-            return callback(smtpError(452, `4.2.2 <${r.address}>: Mailbox full, try again later`));
-          }
-        }
+        const local = acceptedLocal(session);
+        const remote = session.envelope.rcptTo.map((r) => r.address).filter((a) => !local.has(a.toLowerCase()));
+        // the queue first: when it cannot take the message, nothing has been done and the client may try again
         if (remote.length > 0) await ctx.outbound.enqueue(me.id, me.address, remote, full);
+        const outcome = await deliverLocal(core, local, Buffer.concat([Buffer.from(`Return-Path: <${me.address}>\r\n`), full]));
+        for (const f of outcome.failed) ctx.log.warn(`smtp: delivery to ${f.address} failed: ${f.reason}`);
+        if (remote.length === 0 && outcome.delivered.length === 0) {
+          return callback(outcome.failed.length === 0
+            ? smtpError(452, `4.2.2 ${outcome.full.map((a) => `<${a}>`).join(', ')}: Mailbox full, try again later`)
+            : smtpError(451, '4.3.0 Temporary failure, try again later'));
+        }
+        // some recipients have it: the others (whose mailbox filled up since RCPT) are told in a notice, not by refusing all
+        const notDelivered = [
+          ...outcome.full.map((address) => ({ address, status: '5.2.2', diagnostic: '552 5.2.2 Mailbox full' })),
+          ...outcome.failed.map((f) => ({ address: f.address, status: '5.3.0', diagnostic: '554 5.3.0 The message could not be stored' })),
+        ];
+        if (notDelivered.length > 0) {
+          const dsn = buildDsn({ hostname: ctx.hostname, to: me.address, original: raw, arrivalDate: Date.now(), failed: notDelivered });
+          await core.mail.messages.deliver(me.id, dsn).catch((err: unknown) => {
+            ctx.log.warn(`smtp: the delivery notice for ${me.address} could not be stored: ${(err as Error).message}`);
+          });
+        }
         callback();
       } catch (err) {
         ctx.log.warn(`smtp: submission failed: ${(err as Error).message}`);
