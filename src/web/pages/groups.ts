@@ -2,11 +2,21 @@
 // delete. Every change goes through core/groups with the account as actor,
 // so core/acl decides who may do what.
 import type Router from '@koa/router';
-import { InvalidInput, NotFound } from '../../core/errors.ts';
+import { InvalidInput, LimitReached, NotFound } from '../../core/errors.ts';
 import { parseMemberRights } from '../../core/groups.ts';
 import type { Group } from '../../core/types.ts';
 import { csrf, render, requireAccount, userError, type Ctx, type Site, type WebState } from '../app.ts';
 import { csrfField, field, html } from '../html.ts';
+
+/** The longest address a form may name (RFC 5321's 254 characters of a path). */
+const ADDRESS_MAX = 254;
+
+/** A core error as this page shows it; a plan's limit is a refusal (403), not a "try again later" (429). */
+function groupError(err: unknown): { status: number; message: string } | null {
+  const e = userError(err);
+  if (e && err instanceof LimitReached) return { status: 403, message: `${e.message} Ask for a larger plan, or make room first.` };
+  return e;
+}
 
 const NOTICES: Record<string, string> = {
   created: 'The group was created.', added: 'The member was added.', removed: 'The member was removed.',
@@ -95,7 +105,7 @@ export function groupRoutes(router: Router<WebState>, site: Site): void {
       const g = await site.core.groups.create(name, a.id);
       ctx.redirect(`/groups/${g.id}?done=created`);
     } catch (err) {
-      const e = userError(err);
+      const e = groupError(err);
       if (!e) throw err;
       await listPage(site, ctx, { status: e.status, error: e.message, name });
     }
@@ -114,7 +124,7 @@ export function groupRoutes(router: Router<WebState>, site: Site): void {
       try {
         ctx.redirect(await fn(ctx, g, a.id));
       } catch (err) {
-        const e = userError(err);
+        const e = groupError(err);
         if (!e) throw err;
         const current = await site.core.store.getGroup(g.id);
         if (!current) throw err;
@@ -124,8 +134,10 @@ export function groupRoutes(router: Router<WebState>, site: Site): void {
   };
 
   const memberOf = async (ctx: Ctx): Promise<number> => {
-    const address = (ctx.state.form.member ?? '').trim().slice(0, 320);
+    const address = (ctx.state.form.member ?? '').trim();
     if (address === '') throw new InvalidInput('member', 'give the address of a member');
+    if (address.length > ADDRESS_MAX) throw new InvalidInput('member', `an address has at most ${ADDRESS_MAX} characters`);
+    if (!/^[^\s@]+@[^\s@]+$/.test(address)) throw new InvalidInput('member', `${JSON.stringify(address)} is not an address (name@domain)`);
     const acc = await site.core.store.getAccountByAddress(address.toLowerCase());
     if (!acc || acc.status !== 'active') throw new NotFound(`there is no active account ${address.toLowerCase()}`);
     return acc.id;
@@ -140,6 +152,8 @@ export function groupRoutes(router: Router<WebState>, site: Site): void {
     return `/groups/${g.id}?done=removed`;
   });
   action('grant', async (ctx, g, actor) => {
+    // a missing choice is not "read only": nothing is changed without one
+    if ((ctx.state.form.rights ?? '').trim() === '') throw new InvalidInput('rights', 'choose the rights: read, write, or write,delete');
     const rights = parseMemberRights(ctx.state.form.rights ?? '');
     const who = ctx.state.form.member === '*' ? 'all' as const : await memberOf(ctx);
     if (who !== 'all' && !(await site.core.store.getMembership(g.id, who))) throw new NotFound('that account is not a member of the group');
@@ -148,6 +162,7 @@ export function groupRoutes(router: Router<WebState>, site: Site): void {
   });
   action('transfer', async (ctx, g, actor) => {
     const who = await memberOf(ctx);
+    if (who === g.adminId) throw new InvalidInput('member', 'that member administers the group already; name another member');
     if (!(await site.core.store.getMembership(g.id, who))) throw new NotFound('the new administrator must be a member of the group');
     await site.core.groups.transfer(g.id, who, actor);
     return `/groups/${g.id}?done=transferred`;
