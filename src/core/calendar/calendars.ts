@@ -12,6 +12,7 @@ import { Conflict, NotFound, PreconditionFailed } from '../errors.ts';
 import type { Quota } from '../quota.ts';
 import { expand, MAX_TIME, MIN_TIME, overlaps, type Occurrence } from './expand.ts';
 import { expandedText, limitedText, type Range } from './expanded.ts';
+import { limitFreeBusy, selectCalendarData, type CompSelection } from './partial.ts';
 import { matches, narrowing, needsExpansion, toFilter, type CalendarQuery, type CompFilter } from './filter.ts';
 import { busyTypeOf, formatFreeBusy, mergeBusy, type BusyPeriod } from './freebusy.ts';
 import {
@@ -112,6 +113,16 @@ export function zoneFromSpec(spec: string | undefined | null): Zone | null {
   } catch {
     return null;
   }
+}
+
+/** What a calendar-data element asks for (Calendars.shapeData). */
+export interface DataShape {
+  readonly expand?: Range;
+  readonly limit?: Range;
+  readonly limitFreeBusy?: Range;
+  readonly select?: CompSelection;
+  /** the zone floating and all-day values are read in for expand and limit */
+  readonly timezone?: string;
 }
 
 export class Calendars {
@@ -320,22 +331,28 @@ export class Calendars {
   }
 
   /**
-   * An object's text as a calendar-data element with CALDAV:expand or
-   * CALDAV:limit-recurrence-set asks for it (RFC 4791 §9.6.5, §9.6.6):
+   * An object's text as a calendar-data element asks for it: CALDAV:expand
+   * or CALDAV:limit-recurrence-set (RFC 4791 §9.6.5, §9.6.6), then
+   * CALDAV:limit-freebusy-set (§9.6.7), then only the components and
+   * properties named (§9.6.1, partial.ts). For expand and limit,
    * floating and all-day values are read in `timezone` (a name or a
    * VCALENDAR with a VTIMEZONE, a calendar-query's CALDAV:timezone), else in
    * the calendar's zone. The text as stored when it no longer parses. The
    * caller has read the object (getMany, query), so no check is made here.
    */
-  shapeData(collection: Collection, text: string, how: { readonly expand?: Range; readonly limit?: Range; readonly timezone?: string }): string {
-    const zone = zoneFromSpec(how.timezone) ?? this.zoneOf(collection);
-    try {
-      if (how.expand) return expandedText(text, how.expand, zone);
-      if (how.limit) return limitedText(text, how.limit, zone);
-    } catch {
-      // stored by an older version and no longer parsed: as stored
+  shapeData(collection: Collection, text: string, how: DataShape): string {
+    let out = text;
+    if (how.expand || how.limit) {
+      const zone = zoneFromSpec(how.timezone) ?? this.zoneOf(collection);
+      try {
+        out = how.expand ? expandedText(text, how.expand, zone) : limitedText(text, how.limit!, zone);
+      } catch {
+        // stored by an older version and no longer parsed: as stored
+      }
     }
-    return text;
+    if (how.limitFreeBusy) out = limitFreeBusy(out, how.limitFreeBusy);
+    if (how.select) out = selectCalendarData(out, how.select);
+    return out;
   }
 
   /** The instances of an object in a range (for CALDAV:expand and limit-recurrence-set); needs `read`. */

@@ -12,6 +12,8 @@ import { DavError } from '../errors.ts';
 import { responseXml, statusResponseXml } from '../multistatus.ts';
 import { parsePath } from '../paths.ts';
 import { clark, DAV, child, elements, esc, is, textOf, type XmlElement } from '../xml.ts';
+import { selectCardData } from '../../../core/contacts/partial.ts';
+import { addressDataRequest, calendarDataRequest, parseUtc } from './data-request.ts';
 import { groupwareError } from './errors.ts';
 import { P, syncToken } from './props.ts';
 import { CALDAV, CARDDAV, entryOf, MOUNT, objectHref, type HomeEntry, type HomeKind } from './tree.ts';
@@ -28,19 +30,14 @@ export interface ReportRequest {
 /** A calendar object or card with its bytes, to answer. */
 interface Found { readonly name: string; readonly etag: string; readonly contentType: string; readonly size: number; readonly content: Uint8Array | null }
 
-/** iCalendar UTC date-time (20060104T000000Z) as ms. */
-export function parseUtc(s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/.exec(s.trim());
-  if (!m) throw new DavError(400, `${JSON.stringify(s.slice(0, 40))} is not a UTC date-time`, { ns: CALDAV, name: 'valid-filter' });
-  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
-}
+export { parseUtc };
 
 function timeRange(e: XmlElement | undefined): { start?: number; end?: number } | undefined {
   if (!e) return undefined;
   const start = parseUtc(e.attributes.start);
   const end = parseUtc(e.attributes.end);
   if (start === undefined && end === undefined) throw new DavError(400, 'a time-range needs a start or an end', { ns: CALDAV, name: 'valid-filter' });
+  if (start !== undefined && end !== undefined && end <= start) throw new DavError(400, 'a time-range needs its end after its start', { ns: CALDAV, name: 'valid-filter' });
   return { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
 }
 
@@ -101,23 +98,6 @@ function cardFilter(filter: XmlElement | undefined): AddressBookQuery {
   return { ...(filter.attributes.test === 'allof' ? { test: 'allof' as const } : {}), props };
 }
 
-/** CALDAV:expand or CALDAV:limit-recurrence-set inside the calendar-data asked for (RFC 4791 §9.6.5, §9.6.6). */
-function calendarDataShape(asked: readonly XmlElement[]): { expand?: { start: number; end: number }; limit?: { start: number; end: number } } {
-  const data = asked.find((p) => is(p, CALDAV, 'calendar-data'));
-  if (!data) return {};
-  const range = (e: XmlElement): { start: number; end: number } => {
-    const start = parseUtc(e.attributes.start);
-    const end = parseUtc(e.attributes.end);
-    if (start === undefined || end === undefined || end <= start) throw new DavError(400, `${e.name} needs a start before its end, in UTC`, { ns: CALDAV, name: 'valid-filter' });
-    return { start, end };
-  };
-  const ex = child(data, CALDAV, 'expand');
-  if (ex) return { expand: range(ex) };
-  const lim = child(data, CALDAV, 'limit-recurrence-set');
-  if (lim) return { limit: range(lim) };
-  return {};
-}
-
 /** The properties asked in a REPORT's DAV:prop (all of getetag when none). */
 function askedProps(body: XmlElement): XmlElement[] {
   const prop = child(body, DAV, 'prop');
@@ -165,11 +145,17 @@ export async function report(r: ReportRequest): Promise<void> {
   const asked = askedProps(body);
   const href = (name: string): string => objectHref(r.account, r.home, r.segment, name);
   const tz = calendar ? child(body, CALDAV, 'timezone') : undefined;
-  const shape = calendar ? calendarDataShape(asked) : {};
   const plain = (f: Found): string => decoder.decode(f.content!);
-  const text = shape.expand || shape.limit
-    ? (f: Found): string => r.core.calendar.shapeData(entry.collection, plain(f), { ...shape, ...(tz ? { timezone: textOf(tz) } : {}) })
-    : plain;
+  let text = plain;
+  if (calendar) {
+    const shape = calendarDataRequest(asked);
+    if (shape.expand || shape.limit || shape.limitFreeBusy || shape.select) {
+      text = (f: Found): string => r.core.calendar.shapeData(entry.collection, plain(f), { ...shape, ...(tz ? { timezone: textOf(tz) } : {}) });
+    }
+  } else {
+    const { props } = addressDataRequest(asked);
+    if (props) text = (f: Found): string => selectCardData(plain(f), props);
+  }
   try {
     if (calendar && is(body, CALDAV, 'calendar-query')) {
       const filter = child(body, CALDAV, 'filter');
