@@ -11,6 +11,7 @@ export function coreSettings(config: Config): CoreSettings {
     defaultPlan: config.defaultPlan,
     password: config.password,
     files: config.files,
+    addressHoldbackDays: config.addressHoldbackDays,
     plans: Object.entries(config.plans).map(([name, p]) => ({
       name,
       mailBytes: p.mail_bytes,

@@ -212,7 +212,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
     defaultPlan: str('default_plan'),
     plans,
     shutdownGraceSeconds: num('shutdown_grace_seconds'),
-    web: { signupLinkHours: num('signup_link_hours'), signupsPerHour: num('signups_per_hour') },
+    web: {
+      signupLinkHours: num('signup_link_hours'), signupsPerHour: num('signups_per_hour'),
+      resetLinkHours: num('reset_link_hours'), resetsPerHour: num('resets_per_hour'),
+    },
+    addressHoldbackDays: num('address_holdback_days'),
     dav: { depthInfinity: str('dav_depth_infinity') === 'on' },
     files: { macosMetadata: str('files_macos_metadata') as 'keep' | 'refuse' },
   };

@@ -79,6 +79,12 @@ export const SETTINGS = [
     help: 'how long the activation link of a web sign-up works; an account not activated by then is removed and its address freed' },
   { key: 'signups_per_hour', env: 'BUREAU_SIGNUPS_PER_HOUR', type: { kind: 'integer', min: 1, max: 100_000 }, default: 5,
     help: 'web sign-ups (and resent activation links) allowed per client address and hour' },
+  { key: 'reset_link_hours', env: 'BUREAU_RESET_LINK_HOURS', type: { kind: 'integer', min: 1, max: 168 }, default: 2,
+    help: 'how long a password reset link works (it works once)' },
+  { key: 'resets_per_hour', env: 'BUREAU_RESETS_PER_HOUR', type: { kind: 'integer', min: 1, max: 100_000 }, default: 5,
+    help: 'password reset requests allowed per client address and hour' },
+  { key: 'address_holdback_days', env: 'BUREAU_ADDRESS_HOLDBACK_DAYS', type: { kind: 'integer', min: 0, max: 3650 }, default: 90,
+    help: 'days the address of a destroyed account cannot be taken by a new account; 0: free at once' },
   { key: 'shutdown_grace_seconds', env: 'BUREAU_SHUTDOWN_GRACE_SECONDS', type: { kind: 'integer', min: 0, max: 600 },
     default: 10, help: 'how long a stopping server lets open connections finish before closing them' },
 ] as const satisfies readonly SettingSpec[];
@@ -120,7 +126,9 @@ export interface Config {
   readonly defaultPlan: string;
   readonly plans: Readonly<Record<string, PlanSettings>>;
   readonly shutdownGraceSeconds: number;
-  readonly web: { readonly signupLinkHours: number; readonly signupsPerHour: number };
+  readonly web: { readonly signupLinkHours: number; readonly signupsPerHour: number; readonly resetLinkHours: number; readonly resetsPerHour: number };
+  /** days a destroyed account's address is held back from new accounts */
+  readonly addressHoldbackDays: number;
   readonly dav: { readonly depthInfinity: boolean };
   readonly files: { readonly macosMetadata: 'keep' | 'refuse' };
 }

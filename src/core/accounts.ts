@@ -1,8 +1,9 @@
 // Accounts: creation with the default collections, authentication (argon2id,
 // constant time, the same work whether the address exists or not), password
-// changes, plan changes, last activity, destruction.
+// changes, plan changes, last activity, the profile photo, destruction (the
+// address is then held back from new accounts for a while).
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Account, Profile, Store } from '../store/types.ts';
+import type { Account, AccountPhoto, Profile, Store } from '../store/types.ts';
 import type { MemberDirectory } from './contacts/directory.ts';
 import { ACCOUNT_COLLECTIONS } from './defaults.ts';
 import type { Domains } from './domains.ts';
@@ -31,6 +32,19 @@ export function checkText(field: string, value: string, max: number): string {
 export interface AccountsSettings {
   readonly password: PasswordPolicy;
   readonly defaultPlan: string;
+  /** days a destroyed account's address is held back from new accounts; 0: not at all */
+  readonly addressHoldbackDays: number;
+}
+
+/** The largest profile photo accepted, in bytes. */
+export const PHOTO_MAX_BYTES = 256 * 1024;
+
+/** The type of a picture by its first bytes: JPEG or PNG, else null. */
+export function photoType(bytes: Uint8Array): 'image/jpeg' | 'image/png' | null {
+  if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length >= 24 && png.every((b, i) => bytes[i] === b) && Buffer.from(bytes.subarray(12, 16)).toString('latin1') === 'IHDR') return 'image/png';
+  return null;
 }
 
 export interface NewAccountInput {
@@ -81,6 +95,8 @@ export class Accounts {
     this.checkPassword(input.password);
     const plan = await this.plans.get(input.plan ?? this.settings.defaultPlan);
     if (await this.store.getAccountByAddress(address)) throw new Conflict(`the address ${address} is taken`);
+    // why is not said: a visitor learns nothing of the account that was there
+    if ((await this.heldUntil(address)) !== null) throw new Conflict(`the address ${address} is not available`);
     const name = checkText('name', input.name ?? '', 200) || address.split('@')[0]!;
     const [firstName, ...rest] = name.split(/\s+/);
     return this.store.createAccount({
@@ -92,6 +108,11 @@ export class Accounts {
       profile: { firstName: firstName ?? '', lastName: rest.join(' '), ...input.profile },
       collections: ACCOUNT_COLLECTIONS,
     });
+  }
+
+  /** Until when a destroyed account's address is held back from new accounts; null when it is free. */
+  heldUntil(address: string): Promise<number | null> {
+    return this.store.addressHeldUntil(address.trim().toLowerCase(), Date.now());
   }
 
   async get(id: number): Promise<Account> {
@@ -215,6 +236,31 @@ export class Accounts {
       }
     }
     await this.directory.forget(accountId);
+    // a sign-up that was never activated frees its address at once
+    if (account.status !== 'pending' && this.settings.addressHoldbackDays > 0) {
+      await this.store.holdAddress(account.address, Date.now() + this.settings.addressHoldbackDays * 86_400_000);
+    }
     await this.store.deleteAccount(accountId);
+  }
+
+  /** Sets the profile photo: JPEG or PNG (told by its first bytes), at most PHOTO_MAX_BYTES; the member directories follow. */
+  async setPhoto(accountId: number, bytes: Uint8Array): Promise<void> {
+    if (bytes.length === 0) throw new InvalidInput('photo', 'choose a picture file to upload');
+    if (bytes.length > PHOTO_MAX_BYTES) throw new InvalidInput('photo', `the picture is larger than ${PHOTO_MAX_BYTES / 1024} KiB; make it smaller`);
+    const type = photoType(bytes);
+    if (!type) throw new InvalidInput('photo', 'the picture must be a JPEG or PNG file');
+    await this.store.putAccountPhoto(accountId, { contentType: type, content: bytes });
+    await this.directory.refresh(accountId);
+  }
+
+  photo(accountId: number): Promise<AccountPhoto | null> {
+    return this.store.getAccountPhoto(accountId);
+  }
+
+  /** Removes the profile photo; false when there was none. */
+  async removePhoto(accountId: number): Promise<boolean> {
+    const had = await this.store.deleteAccountPhoto(accountId);
+    if (had) await this.directory.refresh(accountId);
+    return had;
   }
 }

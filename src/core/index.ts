@@ -27,6 +27,8 @@ export interface CoreSettings {
   readonly files: FilesSettings;
   /** the name the server announces (MX records, DSNs); defaults to the domain */
   readonly hostname?: string;
+  /** days a destroyed account's address is held back from new accounts (default 90; 0: not at all) */
+  readonly addressHoldbackDays?: number;
 }
 
 export interface Core {
@@ -54,7 +56,7 @@ export async function createCore(store: Store, settings: CoreSettings): Promise<
   await plans.sync(settings.plans);
   const domains = new Domains(store, settings.domain);
   const directory = new MemberDirectory(store, settings.domain);
-  const accounts = new Accounts(store, plans, domains, { password: settings.password, defaultPlan: settings.defaultPlan }, directory);
+  const accounts = new Accounts(store, plans, domains, { password: settings.password, defaultPlan: settings.defaultPlan, addressHoldbackDays: settings.addressHoldbackDays ?? 90 }, directory);
   const quota = new Quota(store, plans);
   const access = new Access(store);
   return {

@@ -6,9 +6,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Account } from '../store/types.ts';
 import { normaliseAddress } from './accounts.ts';
-import { Conflict, InvalidInput, LimitReached } from './errors.ts';
+import { HourlyLimit } from './client-limit.ts';
+import { Conflict, InvalidInput } from './errors.ts';
 import type { Core } from './index.ts';
 import { verifyPassword } from './passwords.ts';
+import { plainMessage } from './site-mail.ts';
 
 export interface SignupSettings {
   /** how long an activation link works */
@@ -39,26 +41,19 @@ export class Signups {
   private readonly settings: SignupSettings;
   private readonly send: SendMail;
   private readonly now: () => number;
-  private readonly attempts = new Map<string, number[]>();
+  private readonly limiter: HourlyLimit;
 
   constructor(core: Core, settings: SignupSettings, send: SendMail, now: () => number = Date.now) {
     this.core = core;
     this.settings = settings;
     this.send = send;
     this.now = now;
+    this.limiter = new HourlyLimit(settings.perClientPerHour, now);
   }
 
   /** Counts one sign-up or resend of a client; LimitReached past the hourly limit. */
   private limit(clientAddress: string): void {
-    const now = this.now();
-    const recent = (this.attempts.get(clientAddress) ?? []).filter((t) => now - t < 3_600_000);
-    if (recent.length >= this.settings.perClientPerHour) {
-      throw new LimitReached('too many sign-ups from your network in the last hour; try again later', this.settings.perClientPerHour);
-    }
-    recent.push(now);
-    this.attempts.delete(clientAddress);
-    this.attempts.set(clientAddress, recent);
-    if (this.attempts.size > 100_000) this.attempts.delete(this.attempts.keys().next().value!);
+    this.limiter.take(clientAddress, 'too many sign-ups from your network in the last hour; try again later');
   }
 
   async start(input: NewSignup): Promise<Account> {
@@ -109,27 +104,15 @@ export class Signups {
     });
     const link = `${this.settings.baseUrl}/activate?token=${token}`;
     const hours = Math.round(this.settings.linkLifetimeMs / 3_600_000);
-    const text = [
+    const lines = [
       `Hello,`, ``,
       `someone (we hope you) asked for the account ${account.address} on ${this.settings.baseUrl.replace(/^https:\/\//, '')},`,
       `giving this address as theirs. To activate the account, open this link:`, ``,
       link, ``,
       `The link works once, for ${hours} hours. If you did not ask for it, ignore this message:`,
       `the account will be removed.`, ``,
-    ].join('\r\n');
-    const raw = [
-      `From: Bureau <${this.settings.from}>`,
-      `To: <${contact}>`,
-      `Subject: Activate your account ${account.address}`,
-      `Date: ${new Date(now).toUTCString().replace('GMT', '+0000')}`,
-      `Message-ID: <${randomBytes(12).toString('hex')}@${this.settings.from.split('@')[1]}>`,
-      'MIME-Version: 1.0',
-      'Content-Type: text/plain; charset=utf-8',
-      'Content-Transfer-Encoding: 8bit',
-      'Auto-Submitted: auto-generated',
-      '', text,
-    ].join('\r\n');
-    await this.send(this.settings.from, [contact], Buffer.from(raw, 'utf8'));
+    ];
+    await this.send(this.settings.from, [contact], plainMessage(this.settings.from, contact, `Activate your account ${account.address}`, lines, now));
   }
 
   /** Uses a link: the activated account, or null when the link is unknown, used or expired. */

@@ -3,7 +3,7 @@
 // start with one line naming its cause, and what was begun is undone.
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { access, constants, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCore } from '../boot.ts';
 import type { Config } from '../config/schema.ts';
@@ -76,6 +76,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const web = webSite(core, {
       baseUrl: `https://${config.hostname}${config.ports.https === 443 ? '' : `:${config.ports.https}`}`,
       signupLinkHours: config.web.signupLinkHours, signupsPerHour: config.web.signupsPerHour,
+      resetLinkHours: config.web.resetLinkHours, resetsPerHour: config.web.resetsPerHour,
+      // the local CA goes into the Apple profile; an operator's own certificate has none
+      caCertificate: tls.caPath ? await readFile(tls.caPath, 'utf8') : null,
       from: `noreply@${config.domain}`, send: (sender, recipients, raw) => outbound.enqueue(null, sender, recipients, raw), log,
       clients: { hostname: config.hostname, https: config.ports.https, imap: config.ports.imap, imaps: config.ports.imaps, submission: config.ports.submission, submissions: config.ports.submissions },
     });

@@ -10,8 +10,11 @@ import { Conflict, Forbidden, InvalidInput, LimitReached, NotFound } from '../co
 import { loginKeys } from '../core/throttle.ts';
 import { csrfTokenOf, newToken, WebSessions } from '../core/web-sessions.ts';
 import { Signups, type SendMail } from '../core/signup.ts';
+import { PasswordResets } from '../core/password-reset.ts';
+import { PHOTO_MAX_BYTES } from '../core/accounts.ts';
 import type { Account, Session } from '../core/types.ts';
 import { CSS, esc, page, type Html } from './html.ts';
+import { boundaryOf, MultipartError, parseMultipart, readBody, type UploadedFile } from './multipart.ts';
 import { accountRoutes } from './pages/account.ts';
 import { groupRoutes } from './pages/groups.ts';
 import { publicRoutes } from './pages/public.ts';
@@ -21,12 +24,21 @@ import { clientSetupMiddleware, setupRoutes, type ClientHosts } from './pages/se
 export const SESSION_COOKIE = 'bureau_session';
 export const PRE_COOKIE = 'bureau_pre';
 const FORM_LIMIT = 64 * 1024;
+/** the one route that takes multipart/form-data (a file), and how large its body may be */
+export const PHOTO_UPLOAD_PATH = '/settings/photo';
+const UPLOAD_LIMIT = PHOTO_MAX_BYTES + 16 * 1024;
 
 export interface WebSettings {
   /** https://host[:port], for links in mail */
   readonly baseUrl: string;
   readonly signupLinkHours: number;
   readonly signupsPerHour: number;
+  /** how long a password reset link works (default 2) */
+  readonly resetLinkHours?: number;
+  /** password reset requests per client address and hour (default 5) */
+  readonly resetsPerHour?: number;
+  /** PEM of the server's own local CA, put in the Apple profile; null or absent when the operator supplies the certificate */
+  readonly caCertificate?: string | null;
   /** sender of the site's own messages */
   readonly from: string;
   /** hands a message to the outbound queue */
@@ -43,6 +55,8 @@ export interface WebState {
   secret: string;
   expired: boolean;
   form: Record<string, string>;
+  /** the files of a multipart form (PHOTO_UPLOAD_PATH only) */
+  files: Record<string, UploadedFile>;
 }
 
 export type Ctx = Koa.ParameterizedContext<WebState>;
@@ -51,6 +65,7 @@ export interface Site {
   readonly core: Core;
   readonly sessions: WebSessions;
   readonly signups: Signups;
+  readonly resets: PasswordResets;
   readonly settings: WebSettings;
 }
 
@@ -134,6 +149,22 @@ async function readForm(ctx: Ctx): Promise<Record<string, string>> {
   return out;
 }
 
+/** Reads the multipart form of PHOTO_UPLOAD_PATH, bounded; its files go to ctx.state.files, its fields are returned. */
+async function readUpload(ctx: Ctx): Promise<Record<string, string>> {
+  try {
+    const boundary = boundaryOf(ctx.get('content-type') || '');
+    if (boundary === null) throw new PageError(415, 'This address takes a file upload only (multipart/form-data).');
+    const tooLarge = `The picture is larger than ${PHOTO_MAX_BYTES / 1024} KiB; make it smaller.`;
+    const body = await readBody(ctx.req as AsyncIterable<Buffer>, Number(ctx.get('content-length') || '0'), UPLOAD_LIMIT, tooLarge);
+    const form = parseMultipart(body, boundary);
+    ctx.state.files = form.files;
+    return form.fields;
+  } catch (err) {
+    if (err instanceof MultipartError) throw new PageError(err.status, err.message);
+    throw err;
+  }
+}
+
 const HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
@@ -155,7 +186,11 @@ export function webSite(core: Core, settings: WebSettings): { handler: ReturnTyp
     linkLifetimeMs: settings.signupLinkHours * 3_600_000, perClientPerHour: settings.signupsPerHour,
     baseUrl: settings.baseUrl, from: settings.from,
   }, settings.send);
-  const site: Site = { core, sessions, signups, settings };
+  const resets = new PasswordResets(core, {
+    linkLifetimeMs: (settings.resetLinkHours ?? 2) * 3_600_000, perClientPerHour: settings.resetsPerHour ?? 5,
+    baseUrl: settings.baseUrl, from: settings.from,
+  }, settings.send, settings.log);
+  const site: Site = { core, sessions, signups, resets, settings };
   const app = new Koa<WebState>({ proxy: false });
 
   // security headers and the site's own error pages
@@ -184,6 +219,7 @@ export function webSite(core: Core, settings: WebSettings): { handler: ReturnTyp
     ctx.state.session = null;
     ctx.state.expired = false;
     ctx.state.form = {};
+    ctx.state.files = {};
     const token = ctx.cookies.get(SESSION_COOKIE);
     if (token) {
       const r = await sessions.resolve(token);
@@ -210,7 +246,7 @@ export function webSite(core: Core, settings: WebSettings): { handler: ReturnTyp
   // forms: read with a bound, and the CSRF token checked on every POST
   app.use(async (ctx, next) => {
     if (ctx.method === 'POST') {
-      const form = await readForm(ctx);
+      const form = ctx.path === PHOTO_UPLOAD_PATH ? await readUpload(ctx) : await readForm(ctx);
       const given = form.csrf ?? '';
       if (!given || !same(given, csrfTokenOf(ctx.state.secret))) {
         throw new PageError(403, 'This form has expired or did not come from this site. Go back, reload the page and send it again.');

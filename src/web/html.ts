@@ -74,4 +74,5 @@ header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;border-bottom:1px
 small{display:block;color:#555}.notice{background:#e7f5e7;padding:.5rem}.error{background:#fbe4e4;padding:.5rem}
 form.inline{display:inline}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left}
 button{font:inherit;padding:.3rem .8rem}.danger{border:2px solid #b00}
+img.photo{width:96px;height:96px;object-fit:cover;border-radius:50%}
 `;

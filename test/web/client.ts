@@ -23,10 +23,14 @@ export class Browser {
   }
 
   raw(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
+    return this.rawBytes(method, path, body === undefined ? undefined : Buffer.from(body, 'utf8'), headers);
+  }
+
+  rawBytes(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const h: Record<string, string | number> = { host: `localhost:${this.port}`, 'user-agent': this.userAgent, ...headers };
       if (this.cookies.size > 0) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-      if (body !== undefined) h['content-length'] = Buffer.byteLength(body);
+      if (body !== undefined) h['content-length'] = body.length;
       const req = request({ host: '127.0.0.1', servername: 'localhost', port: this.port, method, path, headers: h, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
@@ -66,6 +70,20 @@ export class Browser {
 
   post(action: string, fields: Record<string, string>): Promise<Answer> {
     return this.raw('POST', action, new URLSearchParams(fields).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+  }
+
+  /** Posts a multipart/form-data form (a file upload) as a browser does: text fields, then files. */
+  upload(action: string, fields: Record<string, string>, files: Record<string, { filename: string; type: string; data: Buffer }>): Promise<Answer> {
+    const boundary = `----browser${Math.random().toString(16).slice(2)}`;
+    const parts: Buffer[] = [];
+    for (const [name, value] of Object.entries(fields)) {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+    }
+    for (const [name, f] of Object.entries(files)) {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${f.filename}"\r\nContent-Type: ${f.type}\r\n\r\n`), f.data, Buffer.from('\r\n'));
+    }
+    parts.push(Buffer.from(`--${boundary}--\r\n`));
+    return this.rawBytes('POST', action, Buffer.concat(parts), { 'content-type': `multipart/form-data; boundary=${boundary}` });
   }
 
   async login(address: string, password: string): Promise<Answer> {

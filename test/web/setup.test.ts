@@ -1,8 +1,13 @@
 // Client set-up over real HTTPS on the real server: Thunderbird autoconfig,
 // Outlook autodiscover (POX), the Apple configuration profile and the help
 // pages, with the configured hostname and ports. Every XML answer is parsed.
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { SaxesParser } from 'saxes';
+import { loadOrCreateCertificates } from '../../src/tls/certificates.ts';
 import { startDav, DAV_PASSWORD, DOMAIN, type DavServer } from '../support/dav.ts';
 import { freePort } from '../support/server.ts';
 import type { Backend } from '../support/store.ts';
@@ -46,6 +51,7 @@ function plistValue(n: Node): unknown {
     }
     case 'array': return n.children.map(plistValue);
     case 'integer': return Number(n.text);
+    case 'data': return Buffer.from(n.text.replace(/\s+/g, ''), 'base64');
     case 'true': return true;
     case 'false': return false;
     default: return n.text;
@@ -68,6 +74,39 @@ for (const backend of BACKENDS) {
       await server.core.domains.add('other.test', (await server.account('owner')).address);
     });
     after(async () => server?.stop());
+
+    describe('with the operator\'s own certificate', () => {
+      let certs: string;
+      let own: DavServer;
+      let ownImaps: number;
+      before(async () => {
+        ownImaps = await freePort();
+        // a certificate the operator brings (made here by another CA than the server's), so there is no local CA
+        certs = await mkdtemp(join(tmpdir(), 'bureau-operator-certs-'));
+        const made = await loadOrCreateCertificates({ certsDir: certs, hostname: 'localhost', tlsCert: null, tlsKey: null });
+        own = await startDav(backend, { env: { BUREAU_TLS_CERT: made.certPath, BUREAU_TLS_KEY: made.keyPath, BUREAU_IMAPS_PORT: String(ownImaps) } });
+      });
+      after(async () => {
+        await own?.stop();
+        await rm(certs, { recursive: true, force: true });
+      });
+
+      it('leaves the CA out of the Apple profile', async () => {
+        const ca = await readFile(join(certs, 'ca.pem'));
+        const b = new Browser(own.port, ca);
+        const bo = await own.account('bo');
+        await b.login(bo.address, DAV_PASSWORD);
+        const r = await b.get('/setup/apple.mobileconfig');
+        expect(r.status).to.equal(200);
+        const profile = plistValue(parseXml(r.text).children[0]!) as Record<string, unknown>;
+        const types = (profile.PayloadContent as Record<string, unknown>[]).map((p) => p.PayloadType);
+        expect(types).to.deep.equal(['com.apple.caldav.account', 'com.apple.carddav.account']);
+        expect(r.text).to.not.include('<data>');
+        // and its /help shows that server's own ports: IMAP over TLS only, no submission
+        const help = await b.get('/help');
+        expect(help.text).to.include(`port ${ownImaps} (TLS).`).and.include('This server offers no SMTP submission.');
+      });
+    });
 
     describe('Thunderbird autoconfig', () => {
       for (const path of ['/.well-known/autoconfig/mail/config-v1.1.xml', '/mail/config-v1.1.xml']) {
@@ -160,7 +199,7 @@ for (const backend of BACKENDS) {
         expect(r.location).to.equal('/login');
       });
 
-      it('holds mail (IMAP in, SMTP submission out), CalDAV and CardDAV for the account, and no password', async () => {
+      it('holds the server\'s own CA, mail (IMAP in, SMTP submission out), CalDAV and CardDAV for the account, and no password', async () => {
         const bea = await server.account('bea');
         const b = browser();
         await b.login(bea.address, DAV_PASSWORD);
@@ -175,7 +214,14 @@ for (const backend of BACKENDS) {
         const profile = plistValue(doc.children[0]!) as Record<string, unknown>;
         expect(profile.PayloadType).to.equal('Configuration');
         const payloads = profile.PayloadContent as Record<string, unknown>[];
-        expect(payloads.map((p) => p.PayloadType)).to.deep.equal(['com.apple.mail.managed', 'com.apple.caldav.account', 'com.apple.carddav.account']);
+        expect(payloads.map((p) => p.PayloadType)).to.deep.equal(['com.apple.security.root', 'com.apple.mail.managed', 'com.apple.caldav.account', 'com.apple.carddav.account']);
+        // the generated CA, first, so that the accounts after it trust the server
+        const root = payloads.shift()!;
+        const ca = new X509Certificate(server.ca);
+        const given = new X509Certificate(root.PayloadContent as Buffer);
+        expect(given.fingerprint256).to.equal(ca.fingerprint256);
+        expect(given.ca).to.equal(true);
+        expect(root.PayloadCertificateFileName).to.match(/\.cer$/);
         const mail = payloads[0]!;
         expect(mail).to.include({
           EmailAccountType: 'EmailTypeIMAP', EmailAddress: bea.address,
@@ -184,14 +230,24 @@ for (const backend of BACKENDS) {
         });
         expect(payloads[1]).to.include({ CalDAVHostName: 'localhost', CalDAVPort: server.port, CalDAVUseSSL: true, CalDAVUsername: bea.address });
         expect(payloads[2]).to.include({ CardDAVHostName: 'localhost', CardDAVPort: server.port, CardDAVUseSSL: true, CardDAVUsername: bea.address });
-        const uuids = [profile.PayloadUUID, ...payloads.map((p) => p.PayloadUUID)];
-        expect(new Set(uuids).size).to.equal(4);
+        const uuids = [profile.PayloadUUID, root.PayloadUUID, ...payloads.map((p) => p.PayloadUUID)];
+        expect(new Set(uuids).size).to.equal(5);
         for (const u of uuids) expect(u).to.match(/^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-A[0-9A-F]{3}-[0-9A-F]{12}$/);
         for (const p of payloads) expect(Object.keys(p).filter((k) => /password/i.test(k) && k !== 'OutgoingPasswordSameAsIncomingPassword')).to.deep.equal([]);
       });
     });
 
     describe('help pages', () => {
+      it('shows on /help only the configured host and ports (here non-standard, some turned off)', async () => {
+        const index = await browser().get('/help');
+        expect(index.status).to.equal(200);
+        const ports = [...index.text.matchAll(/port ([\d (),A-Za-z]+?)\./g)].flatMap((m) => [...m[1]!.matchAll(/(\d+) \((TLS|STARTTLS)\)/g)].map((p) => `${p[1]} ${p[2]}`));
+        expect(ports).to.deep.equal([`${imaps} TLS`, `${submission} STARTTLS`]);
+        expect(index.text).to.include('Incoming mail (IMAP) at localhost').and.include('Outgoing mail (SMTP submission) at localhost');
+        expect(index.text).to.include(`https://localhost:${server.port}/files/`).and.include(`https://localhost:${server.port}/.well-known/caldav`);
+        expect(index.text).to.not.match(/\b(993|143|465|587)\b/);
+      });
+
       it('has a page per tool, with the drive mounted on Windows, macOS and Linux, linked from /help', async () => {
         const b = browser();
         const index = await b.get('/help');

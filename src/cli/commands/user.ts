@@ -22,6 +22,10 @@ const add: Command = {
     }
     const plan = await planNamed(core, optionText(options, 'plan') ?? core.settings.defaultPlan);
     if (await findAccount(core, address)) throw new Failure(`the address ${address} is taken`);
+    const held = await core.accounts.heldUntil(address);
+    if (held !== null) {
+      throw new Failure(`the address ${address} is not available: its account was destroyed and the address is held back until ${formatTime(held)} (address_holdback_days)`);
+    }
     const password = await readNewPassword(io);
     const name = optionText(options, 'name');
     const account = await core.accounts.create({ address, password, plan: plan.name, ...(name === undefined ? {} : { name }) });

@@ -52,7 +52,10 @@ export class MemberDirectory {
   private async putCard(collection: Collection, account: Account): Promise<void> {
     const name = directoryCardName(account.id);
     const uid = directoryUid(this.installation, account.id);
-    const text = directoryCardText(account, uid);
+    // the profile photo is kept apart from the account row: it joins the card here
+    const photo = await this.store.getAccountPhoto(account.id);
+    const shown = photo ? { ...account, profile: { ...account.profile, photo: `data:${photo.contentType};base64,${Buffer.from(photo.content).toString('base64')}` } } : account;
+    const text = directoryCardText(shown, uid);
     const content = new TextEncoder().encode(text);
     const existing = await this.store.getItemByName(collection.id, name);
     if (existing && Buffer.from(await this.store.readItemContent(existing)).equals(content)) return;

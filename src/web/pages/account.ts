@@ -1,8 +1,9 @@
-// Settings of the logged-in account: profile, password, idle timeout,
-// sessions, usage, and destroying the account.
+// Settings of the logged-in account: profile and photo, password, idle
+// timeout, sessions, usage, and destroying the account.
 import type Router from '@koa/router';
 import { verifyPassword } from '../../core/passwords.ts';
-import { csrf, render, requireAccount, setSessionCookie, userError, type Ctx, type Site, type WebState } from '../app.ts';
+import { PHOTO_MAX_BYTES } from '../../core/accounts.ts';
+import { csrf, PHOTO_UPLOAD_PATH, render, requireAccount, setSessionCookie, userError, type Ctx, type Site, type WebState } from '../app.ts';
 import { csrfField, field, html, type Html } from '../html.ts';
 
 const NOTICES: Record<string, string> = {
@@ -11,6 +12,8 @@ const NOTICES: Record<string, string> = {
   idle: 'The idle timeout was saved.',
   'session-ended': 'The session was ended.',
   'sessions-ended': 'Your other sessions were ended.',
+  photo: 'Your photo was saved.',
+  'photo-removed': 'Your photo was removed.',
 };
 
 function mib(bytes: number): string {
@@ -23,6 +26,7 @@ async function settingsPage(site: Site, ctx: Ctx, o: { status?: number; error?: 
   const sessions = await site.sessions.list(a.id);
   const usage = await site.core.quota.usageByTool(a.spaceId);
   const report = await site.core.quota.report(a.spaceId);
+  const photo = await site.core.accounts.photo(a.id);
   const rows = sessions.map((s) => html`<tr><td>${new Date(s.createdAt).toISOString().replace('T', ' ').slice(0, 16)} UTC</td>
 <td>${new Date(s.lastSeenAt).toISOString().replace('T', ' ').slice(0, 16)} UTC</td><td>${s.clientAddress}</td><td>${s.userAgent.slice(0, 80)}</td>
 <td>${s.id === ctx.state.session!.id ? 'this one' : html`<form method="post" action="/settings/sessions/end">${csrfField(token)}<input type="hidden" name="id" value="${s.id}"><button type="submit">End</button></form>`}</td></tr>`);
@@ -33,6 +37,14 @@ ${field('firstName', 'First name', { autocomplete: 'given-name', value: a.profil
 ${field('lastName', 'Name', { autocomplete: 'family-name', value: a.profile.lastName, required: false })}
 ${field('organisation', 'Organisation', { autocomplete: 'organization', value: a.profile.organisation, required: false })}
 <p><button type="submit">Save the profile</button></p></form>
+<h3 id="photo-heading">Photo</h3>
+${photo ? html`<p><img class="photo" src="${PHOTO_UPLOAD_PATH}?v=${photo.updatedAt}" alt="Your profile photo" width="96" height="96"></p>` : html`<p>No photo yet.</p>`}
+<form method="post" action="${PHOTO_UPLOAD_PATH}" enctype="multipart/form-data">${csrfField(token)}
+<p><label for="photo">${photo ? 'A new picture' : 'A picture'}</label>
+<input id="photo" name="photo" type="file" accept="image/jpeg,image/png" required aria-describedby="photo-hint">
+<small id="photo-hint">JPEG or PNG, at most ${PHOTO_MAX_BYTES / 1024} KiB. Members of your groups see it in their directories.</small></p>
+<p><button type="submit">Upload the photo</button></p></form>
+${photo ? html`<form method="post" action="${PHOTO_UPLOAD_PATH}/remove">${csrfField(token)}<p><button type="submit">Remove the photo</button></p></form>` : ''}
 <h2 id="password">Password</h2>
 <form method="post" action="/settings/password">${csrfField(token)}
 <input type="hidden" name="username" value="${a.address}" autocomplete="username">
@@ -52,7 +64,7 @@ ${Object.entries(usage).map(([tool, bytes]) => html`<tr><td>${tool}</td><td>${mi
 </tbody></table>
 <p>${report.map((r) => html`${r.bucket === 'mail' ? 'Mail' : 'Documents, calendars and contacts'}: ${mib(r.usedBytes)} of ${mib(r.limitBytes)}. `)}</p>
 <h2 id="destroy">Destroy my account</h2>
-<p>Everything goes: mail, calendars, contacts, documents, sessions. This cannot be undone.</p>
+<p>Everything goes: mail, calendars, contacts, documents, photo, sessions. This cannot be undone.${(site.core.settings.addressHoldbackDays ?? 90) > 0 ? ` The address ${a.address} cannot be taken by a new account for ${site.core.settings.addressHoldbackDays ?? 90} days afterwards.` : ''}</p>
 <form method="post" action="/settings/destroy">${csrfField(token)}
 ${field('password', 'Password', { type: 'password', autocomplete: 'current-password' })}
 <p><input type="checkbox" id="confirm" name="confirm" value="yes" required><label for="confirm">Yes, destroy ${a.address} and everything in it</label></p>
@@ -82,6 +94,34 @@ export function accountRoutes(router: Router<WebState>, site: Site): void {
     const name = `${firstName} ${lastName}`.trim() || ctx.state.account!.name;
     await site.core.accounts.update(id, { name, profile: { firstName, lastName, organisation: (f.organisation ?? '').trim() } });
     ctx.redirect('/settings?done=profile');
+  }));
+
+  router.get(PHOTO_UPLOAD_PATH, guarded(async (ctx, id) => {
+    const photo = await site.core.accounts.photo(id);
+    if (!photo) {
+      ctx.status = 404;
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = 'You have no photo.';
+      return;
+    }
+    ctx.type = photo.contentType;
+    ctx.set('content-disposition', 'inline');
+    ctx.body = Buffer.from(photo.content);
+  }));
+
+  router.post(PHOTO_UPLOAD_PATH, guarded(async (ctx, id) => {
+    const file = ctx.state.files.photo;
+    if (!file || file.data.length === 0) {
+      await settingsPage(site, ctx, { status: 400, error: 'Choose a picture file (JPEG or PNG) to upload.' });
+      return;
+    }
+    await site.core.accounts.setPhoto(id, file.data);
+    ctx.redirect('/settings?done=photo');
+  }));
+
+  router.post(`${PHOTO_UPLOAD_PATH}/remove`, guarded(async (ctx, id) => {
+    await site.core.accounts.removePhoto(id);
+    ctx.redirect('/settings?done=photo-removed');
   }));
 
   router.post('/settings/password', guarded(async (ctx, id) => {

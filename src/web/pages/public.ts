@@ -1,15 +1,16 @@
-// Pages for everyone: the front page, log in and out, sign-up, activation, help.
+// Pages for everyone: the front page, log in and out, sign-up, activation,
+// password reset.
 import type Router from '@koa/router';
 import { InvalidInput } from '../../core/errors.ts';
 import { clientAddress, csrf as csrfOf, render, setSessionCookie, tryLogin, userError, type Ctx, type Site, type WebState } from '../app.ts';
 import { csrfField, field, html, type Html } from '../html.ts';
-import { HELP_LINKS } from './setup.ts';
 
 const NOTICES: Record<string, string> = {
   'logged-out': 'You are logged out.',
   activated: 'Your account is active. You can log in now.',
   destroyed: 'Your account and everything in it have been destroyed.',
   'password-changed': 'Your password was changed. Please log in again.',
+  'password-reset': 'Your new password is set and every session of the account was ended. You can log in now.',
 };
 
 function loginForm(ctx: Ctx, address = ''): Html {
@@ -17,8 +18,27 @@ function loginForm(ctx: Ctx, address = ''): Html {
 ${field('address', 'Address', { type: 'email', autocomplete: 'username', value: address })}
 ${field('password', 'Password', { type: 'password', autocomplete: 'current-password' })}
 <p><button type="submit">Log in</button></p></form>
+<p><a href="/reset">Forgot your password?</a></p>
 <p>No account yet? <a href="/signup">Sign up</a>.</p>`;
 }
+
+function resetRequestForm(ctx: Ctx, address = ''): Html {
+  return html`<p>Give the address of your account. If it has a confirmed e-mail address (the one its activation link went to), a link to choose a new password is sent there.</p>
+<form method="post" action="/reset">${csrfField(csrfOf(ctx))}
+${field('address', 'Address of your account', { type: 'email', autocomplete: 'username', value: address })}
+<p><button type="submit">Send me a link</button></p></form>`;
+}
+
+function newPasswordForm(ctx: Ctx, site: Site, token: string, address: string): Html {
+  return html`<form method="post" action="/reset/new">${csrfField(csrfOf(ctx))}
+<input type="hidden" name="token" value="${token}">
+<input type="hidden" name="username" value="${address}" autocomplete="username">
+<p>A new password for ${address}. Every open session of the account ends.</p>
+${field('password', 'New password', { type: 'password', autocomplete: 'new-password', hint: `At least ${site.core.settings.password.minLength} characters.` })}
+<p><button type="submit">Set the new password</button></p></form>`;
+}
+
+const RESET_LINK_DEAD = html`<p>This link has expired, was used already, or was not copied whole. Nothing was changed. <a href="/reset">Ask for a new link</a>.</p>`;
 
 
 async function hostedDomains(site: Site): Promise<string[]> {
@@ -149,11 +169,60 @@ export function publicRoutes(router: Router<WebState>, site: Site): void {
     ctx.redirect('/login?done=activated');
   });
 
-  router.get('/help', (ctx) => {
-    const host = new URL(site.settings.baseUrl).host;
-    render(ctx, 'Help', html`<h2>Mail</h2><p>IMAP and SMTP at ${host.split(':')[0]!}: IMAP port 993 (TLS) or 143 (STARTTLS); SMTP submission port 465 (TLS) or 587 (STARTTLS). The user name is your full address.</p>
-<h2>Calendars and contacts</h2><p>CalDAV and CardDAV at https://${host}/ (discovery through /.well-known/caldav and /.well-known/carddav).</p>
-<h2>Documents</h2><p>Mount https://${host}/files/ as a network drive (WebDAV).</p>
-<h2>Step by step</h2>${HELP_LINKS}`);
+  router.get('/reset', (ctx) => {
+    render(ctx, 'Forgot your password?', resetRequestForm(ctx));
+  });
+
+  router.post('/reset', async (ctx) => {
+    const address = (ctx.state.form.address ?? '').slice(0, 320);
+    try {
+      if (address.trim() === '') throw new InvalidInput('address', 'give the address of your account');
+      site.resets.request(address, clientAddress(ctx));
+    } catch (err) {
+      const e = userError(err);
+      if (!e) throw err;
+      render(ctx, 'Forgot your password?', resetRequestForm(ctx, address), { status: e.status, error: e.message });
+      return;
+    }
+    // the same answer for every address: whether it exists is not told
+    const hours = site.settings.resetLinkHours ?? 2;
+    render(ctx, 'Check your mail', html`<p>If ${address.trim().toLowerCase()} is an account here with a confirmed e-mail address, a link to choose a new password is on its way to that address. It works once, within ${hours} ${hours === 1 ? 'hour' : 'hours'}.</p>
+<h2>The message does not arrive?</h2>
+<ul><li>Look in the spam or junk folder of the mailbox your activation link went to.</li>
+<li>Mail can take a few minutes; wait a little before asking again.</li>
+<li>A new request replaces the previous link.</li></ul>`);
+  });
+
+  // opening the link shows a form: a mail scanner that fetches links changes nothing
+  router.get('/reset/new', async (ctx) => {
+    const token = String(ctx.query.token ?? '');
+    const account = await site.resets.check(token);
+    if (!account) {
+      render(ctx, 'Choose a new password', RESET_LINK_DEAD, { status: 410, error: 'This password reset link does not work (any more).' });
+      return;
+    }
+    render(ctx, 'Choose a new password', newPasswordForm(ctx, site, token, account.address));
+  });
+
+  router.post('/reset/new', async (ctx) => {
+    const f = ctx.state.form;
+    const token = f.token ?? '';
+    let done;
+    try {
+      done = await site.resets.complete(token, f.password ?? '');
+    } catch (err) {
+      const e = userError(err);
+      if (!e) throw err;
+      const account = await site.resets.check(token);
+      render(ctx, 'Choose a new password', account ? newPasswordForm(ctx, site, token, account.address) : RESET_LINK_DEAD, { status: e.status, error: e.message });
+      return;
+    }
+    if (!done) {
+      render(ctx, 'Choose a new password', RESET_LINK_DEAD, { status: 410, error: 'This password reset link does not work (any more).' });
+      return;
+    }
+    // this browser's session, if any, ended with all the others
+    if (ctx.state.session) setSessionCookie(ctx, null);
+    ctx.redirect('/login?done=password-reset');
   });
 }

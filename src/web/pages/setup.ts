@@ -4,11 +4,13 @@
 //     /mail/config-v1.1.xml (what autoconfig.DOMAIN is asked), for any Host;
 //   - Outlook autodiscover (POX): POST or GET /autodiscover/autodiscover.xml;
 //   - an Apple configuration profile (.mobileconfig) for the logged-in account:
-//     mail (IMAP in, SMTP submission out), CalDAV, CardDAV; no password in it;
-//   - /help/mail, /help/calendars, /help/drive, /help/apple.
+//     the server's own CA (when it has one), mail (IMAP in, SMTP submission
+//     out), CalDAV, CardDAV; no password in it;
+//   - /help, /help/mail, /help/calendars, /help/drive, /help/apple, every host
+//     and port taken from the configuration.
 // The machine-facing answers are a Koa middleware placed before the form and
 // CSRF checks (Outlook POSTs XML, not a form).
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import type Koa from 'koa';
 import type Router from '@koa/router';
 import { render, requireAccount, type Ctx, type Site, type WebState } from '../app.ts';
@@ -27,7 +29,7 @@ export interface ClientHosts {
 const AUTODISCOVER_LIMIT = 16 * 1024;
 const LOCAL_ADDRESS = /^[^\s@<>"]{1,64}@([A-Za-z0-9.-]{1,253})$/;
 
-function hostsOf(site: Site): ClientHosts {
+export function hostsOf(site: Site): ClientHosts {
   const c = site.settings.clients;
   if (c) return c;
   const url = new URL(site.settings.baseUrl);
@@ -207,23 +209,40 @@ function uuidOf(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`.toUpperCase();
 }
 
-type PlistValue = string | number | boolean | PlistValue[] | { [k: string]: PlistValue };
+type PlistValue = string | number | boolean | Uint8Array | PlistValue[] | { [k: string]: PlistValue };
 
 function plist(v: PlistValue, indent: string): string {
   if (typeof v === 'string') return `${indent}<string>${esc(v)}</string>\n`;
   if (typeof v === 'number') return `${indent}<integer>${v}</integer>\n`;
   if (typeof v === 'boolean') return `${indent}<${v}/>\n`;
+  if (v instanceof Uint8Array) return `${indent}<data>${Buffer.from(v).toString('base64')}</data>\n`;
   if (Array.isArray(v)) return `${indent}<array>\n${v.map((x) => plist(x, `${indent}  `)).join('')}${indent}</array>\n`;
   return `${indent}<dict>\n${Object.entries(v).map(([k, x]) => `${indent}  <key>${esc(k)}</key>\n${plist(x, `${indent}  `)}`).join('')}${indent}</dict>\n`;
 }
 
-export function appleProfile(h: ClientHosts, account: { id: number; address: string; name: string }): string {
+/** The DER bytes of the first certificate of a PEM text; throws when it holds none. */
+export function certificateDer(pem: string): Uint8Array {
+  return new Uint8Array(new X509Certificate(pem).raw);
+}
+
+/**
+ * The profile. `caDer`: the server's own CA certificate, installed first as a
+ * com.apple.security.root payload so that the accounts after it trust the
+ * server (the user still turns on full trust for it in Certificate Trust
+ * Settings); null when the operator's certificate needs no local CA.
+ */
+export function appleProfile(h: ClientHosts, account: { id: number; address: string; name: string }, caDer: Uint8Array | null = null): string {
   const base = `${h.hostname.split('.').reverse().join('.')}.bureau.${account.id}`;
   const payload = (type: string, suffix: string, description: string, fields: Record<string, PlistValue>): Record<string, PlistValue> => ({
     PayloadType: type, PayloadVersion: 1, PayloadIdentifier: `${base}.${suffix}`, PayloadUUID: uuidOf(`${base}.${suffix}`),
     PayloadDisplayName: description, PayloadDescription: description, ...fields,
   });
   const payloads: Record<string, PlistValue>[] = [];
+  if (caDer) {
+    payloads.push(payload('com.apple.security.root', 'ca', `Certificate authority of ${h.hostname}`, {
+      PayloadCertificateFileName: 'bureau-ca.cer', PayloadContent: caDer,
+    }));
+  }
   const inPort = h.imaps || h.imap;
   const outPort = h.submissions || h.submission;
   if (inPort && outPort) {
@@ -295,13 +314,18 @@ ${trustCa()}`;
 }
 
 export function setupRoutes(router: Router<WebState>, site: Site): void {
+  const caDer = site.settings.caCertificate ? certificateDer(site.settings.caCertificate) : null;
   router.get('/setup/apple.mobileconfig', (ctx) => {
     const a = requireAccount(ctx);
     if (!a) return;
     const h = hostsOf(site);
     ctx.type = 'application/x-apple-aspen-config';
     ctx.set('content-disposition', `attachment; filename="bureau-${a.address.replace(/[^A-Za-z0-9._-]/g, '_')}.mobileconfig"`);
-    ctx.body = appleProfile(h, a);
+    ctx.body = appleProfile(h, a, caDer);
+  });
+
+  router.get('/help', (ctx) => {
+    render(ctx, 'Help', helpIndex(hostsOf(site)));
   });
 
   router.get('/help/:tool', (ctx, next) => {
@@ -310,6 +334,18 @@ export function setupRoutes(router: Router<WebState>, site: Site): void {
     if (!body) return next();
     render(ctx, HELP_TITLES[tool]!, body);
   });
+}
+
+/** The help index: where each tool is, every host and port from the configuration (a port set to 0 is left out). */
+function helpIndex(h: ClientHosts): Html {
+  const origin = webOrigin(h);
+  const ports = (list: [number, string][]): string => list.filter(([p]) => p > 0).map(([p, how]) => `${p} (${how})`).join(' or ');
+  const imap = ports([[h.imaps, 'TLS'], [h.imap, 'STARTTLS']]);
+  const smtp = ports([[h.submissions, 'TLS'], [h.submission, 'STARTTLS']]);
+  return html`<h2>Mail</h2><p>${imap ? html`Incoming mail (IMAP) at ${h.hostname}, port ${imap}. ` : 'This server offers no IMAP access. '}${smtp ? html`Outgoing mail (SMTP submission) at ${h.hostname}, port ${smtp}. ` : 'This server offers no SMTP submission. '}The user name is your full address.</p>
+<h2>Calendars and contacts</h2><p>CalDAV and CardDAV at <code>${origin}/</code> (found through <code>${origin}/.well-known/caldav</code> and <code>${origin}/.well-known/carddav</code>).</p>
+<h2>Documents</h2><p>Mount <code>${origin}/files/</code> as a network drive (WebDAV).</p>
+<h2>Step by step</h2>${HELP_LINKS}`;
 }
 
 /** The links of the help index. */
