@@ -61,7 +61,8 @@ const list: Command = {
 const del: Command = {
   usage: 'user delete ADDRESS',
   help: 'Deletes an account and everything it holds: mail, calendars, contacts, files, memberships, shares. '
-    + 'Refused while the account administers a group with other members: transfer the group first.',
+    + 'Refused while the account administers a group with other members: transfer the group first. '
+    + 'The address cannot be taken by a new account for address_holdback_days (90 by default) afterwards.',
   args: ['ADDRESS'],
   async run({ core, args, io }) {
     const account = await accountNamed(core, args[0]!);
