@@ -93,7 +93,7 @@ export interface DoorExtensions {
 
 const extensionsOf = (connection: ImapConnection): DoorExtensions | undefined => connection._server.bureau;
 
-function loadImapCore(): { IMAPServer: new (options: Record<string, unknown>) => unknown; imapHandler: { compiler(response: unknown): string; parser(line: string): unknown } } {
+function loadImapCore(): { IMAPServer: new (options: Record<string, unknown>) => unknown; imapHandler: { compiler: { (response: unknown): string; (response: unknown, asArray: true): string[] }; parser(line: string): unknown } } {
   // imap-core reads WildDuck's configuration files at load time unless told not to
   const before = process.env.DISABLE_WILD_CONFIG;
   process.env.DISABLE_WILD_CONFIG = 'true';

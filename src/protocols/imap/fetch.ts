@@ -202,9 +202,43 @@ interface Source {
   readonly full: StoredMessage | null;
 }
 
+/**
+ * A literal's place in a response given to imap-core's compiler: it writes
+ * the length and nothing of the bytes, which are put in place as they are
+ * (the compiler would turn each into a string and the stream back into bytes).
+ */
+interface LiteralSlot {
+  readonly length: number;
+  toString(): string;
+}
+
+/** One FETCH response as bytes: imap-core's compiler for the text, message bytes put in as they are. */
+function compileResponse(response: unknown): Buffer {
+  const literals: Buffer[] = [];
+  const items = (response as { attributes: [unknown, unknown[]] }).attributes[1];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as { type?: string; value?: unknown } | null;
+    if (item && item.type === 'LITERAL' && Buffer.isBuffer(item.value)) {
+      literals.push(item.value);
+      const slot: LiteralSlot = { length: item.value.length, toString: () => '' };
+      items[i] = { type: 'LITERAL', value: slot };
+    }
+  }
+  const parts = imapHandler.compiler(response, true);
+  const out: Buffer[] = [];
+  parts.forEach((part, i) => {
+    out.push(Buffer.from(part, 'binary'));
+    if (i < literals.length) out.push(literals[i]!);
+  });
+  return out.length === 1 ? out[0]! : Buffer.concat(out);
+}
+
 async function write(session: ImapSession, messages: readonly Source[], query: readonly FetchItem[], bytes: boolean, utf8: boolean, core: Core): Promise<void> {
-  // message bytes are read a few ahead of the one being written
+  // message bytes are read ahead of the one being written: several at once
+  // (each read waits on the disk), bounded in count and in bytes
   const reads: (Promise<Uint8Array> | null)[] = [];
+  let ahead = 0;
+  let aheadBytes = 0;
   const read = (i: number): void => {
     const m = messages[i];
     if (!m || reads[i] !== undefined) return;
@@ -212,11 +246,16 @@ async function write(session: ImapSession, messages: readonly Source[], query: r
     // a read that fails is reported when its message's turn comes, never as an unhandled rejection
     p?.catch(() => undefined);
     reads[i] = p;
+    ahead++;
+    aheadBytes += m.size;
   };
   for (const [i, m] of messages.entries()) {
-    for (let k = i; k < i + IMAP_LIMITS.readAhead; k++) read(k);
+    read(i);
+    for (let k = i + 1; k < messages.length && ahead < IMAP_LIMITS.readAhead && aheadBytes < IMAP_LIMITS.readAheadBytes; k++) read(k);
     const pending = reads[i];
     reads[i] = null;
+    ahead--;
+    aheadBytes -= m.size;
     const current = session.selected;
     const seq = current ? sequenceOf(current.uidList, m.uid) : 0;
     if (seq === 0) {
@@ -224,7 +263,7 @@ async function write(session: ImapSession, messages: readonly Source[], query: r
       continue;
     }
     const raw = pending ? Buffer.from(await pending) : null;
-    const compiled = imapHandler.compiler(fetchResponse(seq, query, query.map((q) => value(q, m, raw, utf8))));
+    const compiled = compileResponse(fetchResponse(seq, query, query.map((q) => value(q, m, raw, utf8))));
     if (!session.writeStream.write({ compiled })) await drain(session.writeStream);
   }
 }

@@ -14,8 +14,10 @@ export const IMAP_LIMITS = {
   idleTimeoutMs: 30 * 60 * 1000,
   /** messages read from the store per page of a FETCH */
   fetchPage: 250,
-  /** messages whose bytes a FETCH reads ahead of the one it writes */
-  readAhead: 8,
+  /** messages whose bytes a FETCH reads ahead of the one it writes, at most */
+  readAhead: 32,
+  /** and at most so many bytes of them (a message bigger than this is read alone) */
+  readAheadBytes: 8 * 1024 * 1024,
   /** per page of a FETCH of flags, dates and sizes only */
   fetchSummaryPage: 2_000,
   /** the time a stopping server lets connections finish, at least */

@@ -237,26 +237,68 @@ export async function copyItems(driver: SqlDriver, input: CopyItems, onFreed: ()
   });
 }
 
+/** What the listing's expressions give for a meta the database cannot read as JSON (migration 009). */
+const UNREADABLE = 'unreadable';
+
+/**
+ * Meta keys kept in the mail listing index (migration 009), as the SQL that
+ * reads them from it: SQLite's expressions, written exactly as in its index so
+ * that its planner answers from the index alone; PostgreSQL's generated columns.
+ */
+const LISTED_META: Readonly<Record<'sqlite' | 'postgres', Readonly<Record<string, string>>>> = {
+  sqlite: {
+    flags: "(CASE WHEN json_valid(meta) THEN meta -> 'flags' ELSE 'unreadable' END)",
+    internalDate: "(CASE WHEN json_valid(meta) THEN meta -> 'internalDate' ELSE 'unreadable' END)",
+  },
+  postgres: { flags: 'meta_flags', internalDate: 'meta_internal_date' },
+};
+
 export async function listItemMeta(
   driver: SqlDriver, collectionId: number, keys: readonly string[], options: { afterUid?: number; limit?: number },
 ): Promise<ItemMetaRow[]> {
   if (keys.length > 16 || keys.some((k) => !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(k))) {
     throw new Conflict('meta keys are 1 to 16 names of letters, digits and _');
   }
-  // each key's value as JSON text, extracted by the database (SQLite's ->, PostgreSQL's jsonb ->)
-  const column = (i: number): string => driver.kind === 'sqlite'
-    ? `(meta -> CAST($${i + 4} AS TEXT)) AS k${i}`
-    : `((meta::jsonb) -> CAST($${i + 4} AS TEXT))::text AS k${i}`;
-  const rows = await driver.all(
-    `SELECT uid, modseq, size${keys.map((_, i) => `, ${column(i)}`).join('')} FROM items
-      WHERE collection_id = $1 AND uid > $2 ORDER BY uid LIMIT $3`,
-    [collectionId, options.afterUid ?? 0, options.limit ?? Number.MAX_SAFE_INTEGER, ...keys]);
-  return rows.map((r) => {
-    const meta: Record<string, unknown> = {};
-    keys.forEach((k, i) => {
-      const v = r[`k${i}`];
-      if (typeof v === 'string') meta[k] = JSON.parse(v);
-    });
-    return { uid: Number(r.uid), modseq: Number(r.modseq), size: Number(r.size), meta };
+  // each key's value as JSON text: the keys of the mailbox listing from its
+  // index, others extracted by the database (SQLite's ->, PostgreSQL's jsonb
+  // -> through migration 009's function), each named by a parameter of its own
+  const params: SqlValue[] = [collectionId, options.afterUid ?? 0, options.limit ?? Number.MAX_SAFE_INTEGER];
+  const listed = LISTED_META[driver.kind];
+  const columns = keys.map((k, i) => {
+    if (Object.hasOwn(listed, k)) return `, ${listed[k]} AS k${i}`;
+    params.push(k);
+    return driver.kind === 'sqlite'
+      ? `, (meta -> CAST($${params.length} AS TEXT)) AS k${i}`
+      : `, bureau_meta_value(meta, CAST($${params.length} AS TEXT)) AS k${i}`;
   });
+  const rows = await driver.all(
+    `SELECT uid, modseq, size${columns.join('')} FROM items WHERE collection_id = $1 AND uid > $2 ORDER BY uid LIMIT $3`, params);
+  type Row = { uid: number; modseq: number; size: number; meta: Record<string, unknown> };
+  const out: Row[] = [];
+  const unreadable: Row[] = [];
+  for (const r of rows) {
+    const meta: Record<string, unknown> = {};
+    let readable = true;
+    for (let i = 0; i < keys.length; i++) {
+      const v = r[`k${i}`];
+      if (typeof v !== 'string') continue;
+      if (v === UNREADABLE) readable = false;
+      // most messages have no flags: their '[]' needs no parser
+      else meta[keys[i]!] = v === '[]' ? [] : JSON.parse(v);
+    }
+    const row: Row = { uid: Number(r.uid), modseq: Number(r.modseq), size: Number(r.size), meta };
+    out.push(row);
+    if (!readable) unreadable.push(row);
+  }
+  // metas the database could not read (PostgreSQL's jsonb refuses \u0000 in a string) are read here
+  for (const part of chunks(unreadable)) {
+    const metas = await driver.all<{ uid: number; meta: string }>(
+      `SELECT uid, meta FROM items WHERE collection_id = $1 AND uid IN (${marks(2, part.length)})`, [collectionId, ...part.map((r) => r.uid)]);
+    const byUid = new Map(metas.map((m) => [Number(m.uid), JSON.parse(m.meta) as Record<string, unknown>]));
+    for (const row of part) {
+      const whole = byUid.get(row.uid) ?? {};
+      for (const k of keys) if (Object.hasOwn(whole, k)) row.meta[k] = whole[k];
+    }
+  }
+  return out;
 }

@@ -128,6 +128,34 @@ export function mailConformance(backend: Backend): void {
       await rejects(store.listItemMeta(c.id, ["flags') OR 1=1 --"]), Conflict);
     });
 
+    it('listItemMeta gives flags and internal date as the last write left them: put, updateItemsMeta, updateItemMeta, copy, move', async () => {
+      const { inbox: c, sent } = await box('listing');
+      const put = [];
+      for (let i = 0; i < 4; i++) put.push(await putBlob(store, c.id, `m${i}`, { meta: { flags: i === 1 ? ['\\Seen', 'work'] : [], internalDate: 5000 + i } }));
+      const listed = async (id: number): Promise<[number, unknown, unknown][]> =>
+        (await store.listItemMeta(id, ['flags', 'internalDate'])).map((r) => [r.uid, r.meta.flags, r.meta.internalDate]);
+      expect(await listed(c.id)).to.deep.equal(put.map((p, i) => [p.uid, i === 1 ? ['\\Seen', 'work'] : [], 5000 + i]));
+      await store.updateItemsMeta(c.id, [put[0]!.uid, put[1]!.uid], (item) => ({ meta: { ...item.meta, flags: ['\\Flagged'] } }));
+      await store.updateItemMeta(put[2]!.id, { flags: ['\\Deleted'], internalDate: 7000 });
+      expect(await listed(c.id)).to.deep.equal([
+        [put[0]!.uid, ['\\Flagged'], 5000], [put[1]!.uid, ['\\Flagged'], 5001], [put[2]!.uid, ['\\Deleted'], 7000], [put[3]!.uid, [], 5003],
+      ]);
+      const copies = await store.copyItems({ fromCollectionId: c.id, uids: [put[1]!.uid, put[2]!.uid], toCollectionId: sent.id, quotaLimit: null, move: false });
+      expect(await listed(sent.id)).to.deep.equal([[copies[0]!.copy.uid, ['\\Flagged'], 5001], [copies[1]!.copy.uid, ['\\Deleted'], 7000]]);
+      const moved = await store.copyItems({ fromCollectionId: c.id, uids: [put[3]!.uid], toCollectionId: sent.id, quotaLimit: null, move: true });
+      expect((await listed(sent.id)).at(-1)).to.deep.equal([moved[0]!.copy.uid, [], 5003]);
+      expect((await listed(c.id)).map((r) => r[0])).to.deep.equal([put[0]!.uid, put[1]!.uid, put[2]!.uid]);
+      // a meta PostgreSQL's jsonb cannot read (\u0000 in a string, from a broken header) is stored and listed all the same
+      const odd = await putBlob(store, c.id, 'odd', { meta: { flags: ['\\Answered'], internalDate: 9000, envelope: { subject: 'a\u0000b' } } });
+      expect((await store.listItemMeta(c.id, ['flags', 'internalDate', 'envelope'], { afterUid: odd.uid - 1 })).map((r) => r.meta))
+        .to.deep.equal([{ flags: ['\\Answered'], internalDate: 9000, envelope: { subject: 'a\u0000b' } }]);
+      expect((await store.getItem(odd.id))!.meta).to.deep.equal({ flags: ['\\Answered'], internalDate: 9000, envelope: { subject: 'a\u0000b' } });
+      // keys without the listing's index beside those with it, in one call
+      await store.updateItemsMeta(c.id, [put[0]!.uid], (item) => ({ meta: { ...item.meta, note: 'n' } }));
+      const mixed = await store.listItemMeta(c.id, ['note', 'flags', 'constructor'], { limit: 1 });
+      expect(mixed.map((r) => r.meta)).to.deep.equal([{ note: 'n', flags: ['\\Flagged'] }]);
+    });
+
     it('deleteItems removes many items, logs each, frees quota and blobs no other item references', async () => {
       const { inbox: a, sent: b, spaceId } = await box('del');
       const items = await fill(a, 4);
