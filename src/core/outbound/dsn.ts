@@ -22,6 +22,16 @@ function headersOf(raw: Uint8Array): string {
 
 const oneLine = (s: string): string => s.replace(/[\r\n]+/g, ' ').slice(0, 900);
 
+/** "5 days", "3 hours", "12 minutes", "40 seconds": how long a message was tried. */
+function duration(ms: number): string {
+  const units: [number, string][] = [[86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute'], [1000, 'second']];
+  for (const [size, name] of units) {
+    const n = Math.floor(ms / size);
+    if (n >= 1 || name === 'second') return `${Math.max(1, n)} ${name}${Math.max(1, n) === 1 ? '' : 's'}`;
+  }
+  return '1 second';
+}
+
 export function buildDsn(input: {
   readonly hostname: string;
   /** who receives the notification */
@@ -36,7 +46,7 @@ export function buildDsn(input: {
   const id = `<${randomBytes(16).toString('hex')}@${input.hostname}>`;
   const list = input.failed.map((f) => `  ${f.address}: ${oneLine(f.diagnostic)}`).join('\r\n');
   const human = input.expired
-    ? `Your message could not be delivered to these recipients, although it was tried for several days:\r\n\r\n${list}\r\n\r\nThe message has been given up.`
+    ? `Your message could not be delivered to these recipients, although it was tried for ${duration(Date.now() - input.arrivalDate)}:\r\n\r\n${list}\r\n\r\nThe message has been given up.`
     : `Your message could not be delivered to these recipients:\r\n\r\n${list}\r\n\r\nThis failure is permanent; the message will not be tried again.`;
   const perRecipient = input.failed.map((f) => [
     `Final-Recipient: rfc822; ${f.address}`,
