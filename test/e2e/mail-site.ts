@@ -56,6 +56,8 @@ export interface SiteOptions {
   /** lifetime of queued mail, in seconds */
   readonly queueSeconds?: number;
   readonly domain?: string;
+  /** further BUREAU_* settings, read and checked as the server reads them */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** One installation: database, data and certs folders, settings; started, stopped and started again. */
@@ -104,6 +106,7 @@ export class MailSite {
         BUREAU_SUBMISSION_PORT: String(this.ports.sub), BUREAU_SUBMISSIONS_PORT: String(this.ports.subs),
         BUREAU_HTTPS_PORT: '0', BUREAU_HTTP_PORT: '0', BUREAU_SHUTDOWN_GRACE_SECONDS: '1', BUREAU_LOG_LEVEL: 'info',
         ...(this.options.relayPort ? { BUREAU_SMTP_RELAY: `smtp://127.0.0.1:${this.options.relayPort}` } : {}),
+        ...this.options.env,
       };
       const loaded = loadConfig({ env: this.envVars, cwd: this.db.dataDir });
       this.config = {

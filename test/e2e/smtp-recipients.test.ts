@@ -24,7 +24,8 @@ for (const backend of BACKENDS) {
 
     before(async () => {
       await relay.start(await freePort());
-      site = new MailSite({ backend, relayPort: relay.port, retrySeconds: 1 });
+      // the sending rate lowered by its setting: no account here sends to more than 6 recipients but dan, in the last test
+      site = new MailSite({ backend, relayPort: relay.port, retrySeconds: 1, env: { BUREAU_SUBMISSION_RATE_PER_HOUR: '6' } });
       await site.start();
       for (const name of ['ann', 'bob', 'cat', 'dan', 'eve']) ids[name] = await site.account(`${name}@example.test`);
       for (const name of ['full', 'nearly']) ids[name] = await site.account(`${name}@example.test`, 'tiny');
@@ -147,6 +148,20 @@ for (const backend of BACKENDS) {
       expect(notice).to.have.length(1);
       expect(notice[0]).to.match(/Final-Recipient: rfc822; nearly@example\.test\r\nAction: failed\r\nStatus: 5\.2\.2/)
         .and.match(/Subject: sub-grew-too-big/).and.not.match(/Final-Recipient: rfc822; eve@/);
+    });
+
+    it('the sending rate set by BUREAU_SUBMISSION_RATE_PER_HOUR: the recipients over it are refused with 451 4.7.1, the others get the message', async () => {
+      const client = nodemailer.createTransport({ host: '127.0.0.1', port: site.ports.subs, secure: true, auth: { user: 'dan@example.test', pass: PASS }, tls: { rejectUnauthorized: false } });
+      const to = ['ann', 'bob', 'cat', 'eve', 'far1', 'far2', 'far3'].map((n) => (n.startsWith('far') ? `${n}@remote.example` : `${n}@example.test`));
+      const info = await client.sendMail({ from: 'dan@example.test', to, subject: 'rate-by-setting', text: 'x' });
+      client.close();
+      expect(info.accepted).to.deep.equal(to.slice(0, 6));
+      expect(info.rejected).to.deep.equal(['far3@remote.example']);
+      const refusal = (info as unknown as { rejectedErrors: { response: string }[] }).rejectedErrors[0]!.response;
+      expect(refusal).to.match(/^451 4\.7\.1 Sending rate limit reached: dan@example\.test may send to 6 recipients an hour; try again in (59|60) minutes$/);
+      expect(countSubject(await site.inbox('eve@example.test'), 'rate-by-setting')).to.equal(1);
+      await until('the two remote recipients at the relay', () => relay.to('far1@remote.example').length + relay.to('far2@remote.example').length > 0);
+      expect(relay.messages.filter((m) => m.raw.includes('rate-by-setting')).flatMap((m) => m.to)).to.deep.equal(['far1@remote.example', 'far2@remote.example']);
     });
 
     it('the sending rate: recipients over the limit get 451 4.7.1 saying so, and sending works again once the window has moved on', async () => {
