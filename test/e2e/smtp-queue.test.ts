@@ -159,7 +159,6 @@ for (const backend of BACKENDS) {
       const gaps = times.slice(1).map((t, i) => t - times[i]!);
       // each delay at least twice the one before (0.2 s, 0.4 s, 0.8 s, 1.6 s...), whatever the worker's rhythm adds
       gaps.forEach((gap, i) => expect(gap, `gap ${i + 1} of ${gaps.join(', ')} ms`).to.be.at.least(RETRY_SECONDS * 1000 * 2 ** i - 10));
-      expect(gaps[gaps.length - 1]!).to.be.greaterThan(3 * gaps[0]!);
       // given up when the next try would pass the lifetime, not before
       expect(noticed - sent).to.be.within(QUEUE_SECONDS * 1000 * 0.5, QUEUE_SECONDS * 1000 * 3);
       expect(notice.type).to.equal('multipart/report');
