@@ -7,7 +7,9 @@
 //
 // sign-up → activation mail → activation → log in → idle timeout 1 minute →
 // a real wait → "Session timeout. Please log in again." → log in → create a
-// group → add a member (made with the `bureau` CLI) → grant write → log out.
+// group → add a member (made with the `bureau` CLI) → grant write → upload a
+// profile photo (the browser's own multipart form) → log out → "Forgot your
+// password?" → the reset mail → a new password → log in with it.
 // Fields are found by their labels, which proves the forms are labelled.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ALL_PORTS_OFF, freePort, NODE, ROOT, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
 import { clientEnv, run } from '../support/trust.ts';
+import { png } from '../web/images.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SINK = resolve(ROOT, '../shared/verify/smtp-sink.sh');
@@ -112,6 +115,11 @@ describe('web site in a real browser (Chromium)', function () {
 
   /** The activation link of the first mail the sink holds for `to`. */
   async function activationLink(to: string): Promise<string> {
+    return mailedLink(to, 'activate');
+  }
+
+  /** The first link to /PATH?token=… in the mails the sink holds for `to`. */
+  async function mailedLink(to: string, path: string): Promise<string> {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       for (const sub of ['new', 'cur']) {
@@ -119,18 +127,18 @@ describe('web site in a real browser (Chromium)', function () {
         for (const name of existsSync(folder) ? await readdir(folder) : []) {
           const text = (await readFile(join(folder, name), 'utf8')).replace(/=\r?\n/g, '').replace(/=3D/g, '=');
           if (!text.toLowerCase().includes(to.toLowerCase())) continue;
-          const m = /https:\/\/[^\s"<>]+\/activate\?token=[A-Za-z0-9_-]+/.exec(text);
+          const m = new RegExp(`https://[^\\s"<>]+/${path}\\?token=[A-Za-z0-9_-]+`).exec(text);
           if (m) return m[0];
         }
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error(`no activation mail for ${to} in ${sinkDir}/maildir within 60 s; server: ${server?.stderr()}`);
+    throw new Error(`no mail with a /${path} link for ${to} in ${sinkDir}/maildir within 60 s; server: ${server?.stderr()}`);
   }
 
-  async function logIn(p: Page, address: string): Promise<void> {
+  async function logIn(p: Page, address: string, password = PASSWORD): Promise<void> {
     await p.getByLabel('Address', { exact: true }).fill(address);
-    await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await p.getByLabel('Password', { exact: true }).fill(password);
     await p.getByRole('button', { name: 'Log in' }).click();
     await p.waitForURL(`${origin}/`);
   }
@@ -191,11 +199,37 @@ describe('web site in a real browser (Chromium)', function () {
     expect(await row.locator('td').nth(2).textContent()).to.equal('read, write');
     expect(await p.getByLabel(`Rights of bob@${DOMAIN}`).inputValue()).to.equal('write');
 
+    // a profile photo, sent as the browser writes a multipart form, shown back (CSP img-src 'self')
+    await p.goto(`${origin}/settings`);
+    await p.getByLabel('A picture').setInputFiles({ name: 'ann.png', mimeType: 'image/png', buffer: png(16, 16) });
+    await p.getByRole('button', { name: 'Upload the photo' }).click();
+    await p.waitForURL(/\/settings\?done=photo$/);
+    const photo = p.getByRole('img', { name: 'Your profile photo' });
+    await photo.waitFor();
+    expect(await photo.evaluate((img) => {
+      const i = img as unknown as { complete: boolean; naturalWidth: number };
+      return i.complete && i.naturalWidth;
+    })).to.equal(16);
+
     // log out
     await p.getByRole('button', { name: 'Log out' }).click();
     await p.waitForURL(/\/login\?done=logged-out$/);
     await p.getByText('You are logged out.').waitFor();
     await p.goto(`${origin}/settings`);
     await p.waitForURL(/\/login$/);
+
+    // forgot the password: a link by mail to the confirmed address, a new password, then log in with it
+    await p.getByRole('link', { name: 'Forgot your password?' }).click();
+    await p.getByLabel('Address of your account').fill(address);
+    await p.getByRole('button', { name: 'Send me a link' }).click();
+    await p.getByText('a link to choose a new password is on its way').waitFor();
+    const reset = await mailedLink('ann.outside@elsewhere.test', 'reset/new');
+    expect(reset.startsWith(`${origin}/reset/new?token=`)).to.equal(true);
+    await p.goto(reset);
+    await p.getByLabel('New password').fill('a-newer-browser-password');
+    await p.getByRole('button', { name: 'Set the new password' }).click();
+    await p.waitForURL(/\/login\?done=password-reset$/);
+    await logIn(p, address, 'a-newer-browser-password');
+    await p.getByText('Welcome, Ann Browser').waitFor();
   });
 });
