@@ -86,6 +86,8 @@ for (const backend of BACKENDS) {
       expect(calShared.status).to.equal(302);
       expect(calShared.location).to.equal('/sharing?done=shared');
       expect((await a.submit('/sharing', '/sharing/share', { collection: String(annDocs.id), group: String(team.id), rights: 'read-write' })).location).to.equal('/sharing?done=shared');
+      const inbox = (await server.core.store.findCollectionByRole(ann.spaceId, 'mail', 'inbox'))!;
+      expect((await a.submit('/sharing', '/sharing/share', { collection: String(inbox.id), group: String(team.id), rights: 'read' })).location).to.equal('/sharing?done=shared');
       // a single card, shared through core (the page lists and manages item shares)
       const zoe = (await server.core.store.getItemByName(annBook.id, 'zoe.vcf'))!;
       await server.core.sharing.share(ann.id, { collectionId: annBook.id, itemId: zoe.id }, team.id, ['read']);
@@ -95,6 +97,7 @@ for (const backend of BACKENDS) {
       expect(rowsAfter(mine.text, '<h3>Calendars</h3>')).to.deep.equal([['Calendar “Calendar”', 'you', 'Team', 'read', 'Change Withdraw']]);
       expect(rowsAfter(mine.text, '<h3>Address books</h3>')).to.deep.equal([['Contact “Zoé Martin” (zoe.vcf) in the address book “Contacts”', 'you', 'Team', 'read', 'Change Withdraw']]);
       expect(rowsAfter(mine.text, '<h3>Drive</h3>')).to.deep.equal([['Folder “Documents”', 'you', 'Team', 'read and write', 'Change Withdraw']]);
+      expect(rowsAfter(mine.text, '<h3>Mail</h3>')).to.deep.equal([['Mailbox “INBOX”', 'you', 'Team', 'read', 'Change Withdraw']]);
 
       // bob's side: per group, with where to find it
       const b = browser();
@@ -106,7 +109,10 @@ for (const backend of BACKENDS) {
         ['Calendar “Calendar”', ann.address, 'read', `In your calendar app: ${base}/dav/calendars/${bob.address}/shared-${annCal.id}/`],
         ['Contact “Zoé Martin” (zoe.vcf) in the address book “Contacts”', ann.address, 'read', `In your contacts app: ${base}/dav/addressbooks/${bob.address}/shared-${annBook.id}/zoe.vcf`],
         ['Folder “Documents”', ann.address, 'read and write', `On the drive: Shared with me/${ann.address}/Documents/ (${base}/files/Shared%20with%20me/${ann.address}/Documents/)`],
+        ['Mailbox “INBOX”', ann.address, 'read', `In your mail app: the folder Shared with me/${ann.address}/INBOX`],
       ]);
+      // the mailbox is where the mail doors list it for bob
+      expect((await server.core.mail.mailboxes.list(bob.id)).map((m) => m.path)).to.include(`Shared with me/${ann.address}/INBOX`);
       // the addresses work, with the rights said
       const agent = server.agent();
       const calPath = `/dav/calendars/${bob.address}/shared-${annCal.id}/`;
@@ -171,7 +177,7 @@ for (const backend of BACKENDS) {
       const again = await a.post('/sharing/withdraw', { csrf: Browser.csrf(page), share: String(docsId) });
       expect(again.status).to.equal(404);
       expect(again.text).to.include('There is no such share of yours');
-      expect((await server.core.sharing.ownShares(ann.id)).map((s) => s.tool)).to.deep.equal(['contacts']);
+      expect((await server.core.sharing.ownShares(ann.id)).map((s) => s.tool)).to.deep.equal(['contacts', 'mail']);
     });
 
     it('lets nobody but the owner or administrator change or withdraw a share; a former administrator loses it', async () => {
