@@ -139,6 +139,24 @@ for (const backend of BACKENDS) {
         expect(all.some((m) => m.recipients.includes(bare.address))).to.equal(false);
       });
 
+      it('lets the owner in at once after a reset, even when failed tries had blocked the account', async () => {
+        const ivy = await signedUp('ivy', 'ivy@elsewhere.test');
+        const attacker = browser();
+        // the tries come from this machine, as the other tests' do: the client address's count is forgotten, the account's kept
+        const forgetClient = (): void => server.core.throttle.succeed(['ip:127.0.0.1', 'ip:::ffff:127.0.0.1']);
+        forgetClient();
+        for (let i = 0; i < 10; i++) expect((await attacker.login(ivy.address, 'guessing-wrong')).status).to.equal(401);
+        forgetClient();
+        const blocked = await browser().login(ivy.address, 'the-first-password');
+        expect(blocked.status).to.equal(429);
+        await browser().submit('/reset', '/reset', { address: ivy.address });
+        const token = resetLink(await nthMail('ivy@elsewhere.test', 2));
+        const b = browser();
+        const page = await b.get(`/reset/new?token=${token}`);
+        expect((await b.post('/reset/new', { csrf: Browser.csrf(page), token, password: 'ivy-new-password' })).location).to.equal('/login?done=password-reset');
+        expect((await browser().login(ivy.address, 'ivy-new-password')).status).to.equal(302);
+      });
+
       it('refuses expired, tampered, malformed and missing links with a clear page, changing nothing', async () => {
         const hal = await signedUp('hal', 'hal@elsewhere.test');
         await browser().submit('/reset', '/reset', { address: hal.address });

@@ -2,6 +2,7 @@
 // password reset.
 import type Router from '@koa/router';
 import { InvalidInput } from '../../core/errors.ts';
+import { loginKeys } from '../../core/throttle.ts';
 import { clientAddress, csrf as csrfOf, render, setSessionCookie, tryLogin, userError, type Ctx, type Site, type WebState } from '../app.ts';
 import { csrfField, field, html, type Html } from '../html.ts';
 
@@ -223,6 +224,8 @@ export function publicRoutes(router: Router<WebState>, site: Site): void {
     }
     // this browser's session, if any, ended with all the others
     if (ctx.state.session) setSessionCookie(ctx, null);
+    // whoever read the mail may log in at once, even if others' failed tries blocked the account
+    site.core.throttle.succeed(loginKeys(clientAddress(ctx), done.address).filter((k) => k.startsWith('account:')));
     ctx.redirect('/login?done=password-reset');
   });
 }
