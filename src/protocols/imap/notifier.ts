@@ -51,14 +51,21 @@ function call(listener: Listener, message?: { command: string; mailbox?: unknown
   Reflect.apply(listener, {}, message ? [message] : []);
 }
 
+type ChangeList = Awaited<ReturnType<Core['mail']['messages']['changes']>>;
+
 export class ImapNotifier {
   private readonly core: Core;
   private readonly listeners = new Map<ImapSession, Listener>();
   private readonly unsubscribe: () => void;
+  /** how many change notices were heard: a read of the change log begun after the last one sees every change announced */
+  private heard = 0;
+  /** reads of the change log under way, shared by the sessions that ask the same (see `changes`) */
+  private readonly reads = new Map<string, Promise<ChangeList>>();
 
   constructor(core: Core) {
     this.core = core;
     this.unsubscribe = core.store.onChange((event) => {
+      this.heard++;
       for (const [session, listener] of this.listeners) {
         const sel = session.selected;
         if (sel && sel.mailbox instanceof Selection && sel.mailbox.collectionId === event.collectionId) this.wake(sel.mailbox, listener);
@@ -168,8 +175,27 @@ export class ImapNotifier {
     }
   }
 
+  /**
+   * The changes of a mailbox since a modseq, for an account. Sessions that
+   * ask the same while a read begun after the same notice is under way share
+   * it: a thousand sessions in IDLE on one mailbox, woken by one delivery,
+   * make one read instead of a thousand. A session woken by a later notice
+   * does not join an earlier read, which may have missed that change.
+   */
+  private changes(accountId: number, collectionId: number, since: number): Promise<ChangeList> {
+    const key = `${accountId}:${collectionId}:${since}:${this.heard}`;
+    let read = this.reads.get(key);
+    if (!read) {
+      read = this.core.mail.messages.changes(accountId, collectionId, since);
+      this.reads.set(key, read);
+      const done = (): void => { this.reads.delete(key); };
+      read.then(done, done);
+    }
+    return read;
+  }
+
   private async updates(selection: Selection, since: number): Promise<Update[]> {
-    const { modseq, changes } = await this.core.mail.messages.changes(selection.accountId, selection.collectionId, since);
+    const { modseq, changes } = await this.changes(selection.accountId, selection.collectionId, since);
     const sel = selection.session.selected;
     if (!sel || sel.mailbox !== selection) return [];
     const out: Update[] = [];

@@ -76,6 +76,39 @@ for (const backend of BACKENDS) {
       await writer.logout();
     });
 
+    it('thirty sessions in IDLE on one mailbox each hear every one of messages delivered in quick succession, and flag changes between them', async () => {
+      const a = await s.account();
+      const sessions = await Promise.all(Array.from({ length: 30 }, async () => {
+        const c = await s.raw({ secure: true });
+        await c.login(a.address);
+        await c.command('SELECT INBOX');
+        c.write('i1 IDLE\r\n');
+        await c.until(/\+ idling\r\n/);
+        return c;
+      }));
+      // deliveries one right after the other: notices arrive while the sessions are still reading the changes of the one before
+      const writer = await s.client(a);
+      for (let i = 1; i <= 6; i++) {
+        if (i % 2) await s.t.core.mail.messages.deliver(a.id, Buffer.from(msg(`burst ${i}`)));
+        else await writer.append('INBOX', msg(`burst ${i}`));
+      }
+      const lock = await writer.getMailboxLock('INBOX');
+      await writer.messageFlagsAdd('3', ['\\Flagged']);
+      lock.release();
+      await s.t.core.mail.messages.deliver(a.id, Buffer.from(msg('last')));
+      for (const c of sessions) {
+        const heard = await c.until(/\* 7 EXISTS\r\n/, 3000);
+        expect(heard).to.match(/\* 7 EXISTS/);
+        c.write('DONE\r\n');
+        await c.until(/i1 OK/);
+        // what each session was told, and the state it sees now, agree with the mailbox
+        const listing = await c.command('FETCH 1:* (FLAGS)');
+        expect(listing.match(/\* \d+ FETCH/g)).to.have.length(7);
+        expect(listing).to.match(/\* 3 FETCH \(FLAGS \(\\Flagged\)\)/);
+      }
+      await writer.logout();
+    });
+
     it('twenty concurrent APPENDs into one mailbox over twenty connections get unique, increasing uids', async () => {
       const a = await s.account();
       const clients = await Promise.all(Array.from({ length: 20 }, () => s.client(a, { compress: false })));
