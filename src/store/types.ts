@@ -372,6 +372,12 @@ export interface Store {
   /** items in uid order, from `afterUid` (exclusive), at most `limit` */
   listItems(collectionId: number, options?: { afterUid?: number; limit?: number }): Promise<Item[]>;
   readItemContent(item: Item): Promise<Uint8Array>;
+  /** the items of the collection with those uids, in uid order (uids that do not exist are left out) */
+  getItemsByUids(collectionId: number, uids: readonly number[]): Promise<Item[]>;
+  /** the items of the collection with those names, in uid order (names that do not exist are left out) */
+  getItemsByNames(collectionId: number, names: readonly string[]): Promise<Item[]>;
+  /** the bytes of many items, by item id, inline ones read a few hundred per query; NotFound if one is gone */
+  readItemContents(items: readonly Item[]): Promise<Map<number, Uint8Array>>;
   /** new meta (e.g. IMAP flags); `index` replaces the fields it names, and all ranges when it has some */
   updateItemMeta(id: number, meta: ItemMeta, index?: ItemIndex): Promise<Item>;
   /** uids of the collection's items that match, ascending */

@@ -17,6 +17,7 @@ import { mailConformance } from './conformance/mail.ts';
 import { locksConformance } from './conformance/locks.ts';
 import { recoveryConformance } from './conformance/recovery.ts';
 import { countedConformance } from './conformance/counted.ts';
+import { bulkReadsConformance } from './conformance/bulk-reads.ts';
 
 export function storeConformance(backend: Backend): void {
   describe(`store conformance (${backend})`, function () {
@@ -34,5 +35,6 @@ export function storeConformance(backend: Backend): void {
     locksConformance(backend);
     recoveryConformance(backend);
     countedConformance(backend);
+    bulkReadsConformance(backend);
   });
 }

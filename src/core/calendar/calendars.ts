@@ -260,14 +260,16 @@ export class Calendars {
 
   /** Objects of the calendar by name (calendar-multiget); names that do not exist or may not be read are left out. */
   async getMany(accountId: number, collectionId: number, names: readonly string[]): Promise<{ item: Item; content: Uint8Array }[]> {
+    const readable = await this.readableNamed(accountId, collectionId, names);
+    const contents = await this.store.readItemContents(readable);
+    return readable.map((item) => ({ item, content: contents.get(item.id)! }));
+  }
+
+  /** The items of those names that exist and the account may read, without their bytes (a REPORT asking only for ETags), in uid order. */
+  async readableNamed(accountId: number, collectionId: number, names: readonly string[]): Promise<Item[]> {
     const collection = await this.calendar(collectionId);
-    const items: Item[] = [];
-    for (const n of names) {
-      const i = await this.store.getItemByName(collectionId, n);
-      if (i) items.push(i);
-    }
-    const readable = await this.access.readableItems(accountId, collection, items);
-    return Promise.all(readable.map(async (item) => ({ item, content: await this.store.readItemContent(item) })));
+    const items = names.length === 0 ? [] : await this.store.getItemsByNames(collectionId, names);
+    return this.access.readableItems(accountId, collection, items);
   }
 
   /**
@@ -286,48 +288,37 @@ export class Calendars {
     if (candidates.length === 0) return [];
     let precise: Set<number>;
     if (exact) {
+      // the flagged items of the whole calendar are few (floating times, spans past the index): asked alone, met with the candidates here
       const flag = needsExpansion(filter);
-      precise = new Set(flag ? await this.store.searchItems(collectionId, { and: [iq, flag] }) : []);
+      const isCandidate = new Set(candidates);
+      precise = new Set(flag ? (await this.store.searchItems(collectionId, flag)).filter((u) => isCandidate.has(u)) : []);
     } else {
       precise = new Set(candidates);
     }
-    const items = await this.itemsByUid(collectionId, candidates);
+    const items = await this.store.getItemsByUids(collectionId, candidates);
     const readable = await this.access.readableItems(accountId, collection, items);
-    const out: Item[] = [];
-    for (const item of readable) {
-      if (!precise.has(item.uid)) {
-        out.push(item);
-        continue;
+    const parsed = await this.parseStored(readable.filter((i) => precise.has(i.uid)));
+    return readable.filter((item) => {
+      if (!precise.has(item.uid)) return true;
+      const obj = parsed.get(item.id);
+      return obj !== undefined && obj !== null && matches(obj, filter, zone);
+    });
+  }
+
+  /** Stored objects, parsed, by item id (null for one that no longer parses: it was stored by an older version). */
+  private async parseStored(items: readonly Item[]): Promise<Map<number, CalendarObject | null>> {
+    const out = new Map<number, CalendarObject | null>();
+    if (items.length === 0) return out;
+    const contents = await this.store.readItemContents(items);
+    const decoder = new TextDecoder();
+    for (const item of items) {
+      try {
+        out.set(item.id, parseCalendarObject(decoder.decode(contents.get(item.id)!), { repair: true }));
+      } catch {
+        out.set(item.id, null);
       }
-      const obj = await this.parseStored(item);
-      if (obj && matches(obj, filter, zone)) out.push(item);
     }
     return out;
-  }
-
-  private async itemsByUid(collectionId: number, uids: readonly number[]): Promise<Item[]> {
-    if (uids.length <= 50) {
-      const found = await Promise.all(uids.map((u) => this.store.getItemByUid(collectionId, u)));
-      return found.filter((i): i is Item => i !== null);
-    }
-    const want = new Set(uids);
-    const out: Item[] = [];
-    for (let after = 0; ;) {
-      const page = await this.store.listItems(collectionId, { afterUid: after, limit: 1000 });
-      out.push(...page.filter((i) => want.has(i.uid)));
-      if (page.length < 1000) break;
-      after = page[page.length - 1]!.uid;
-    }
-    return out;
-  }
-
-  /** A stored object, parsed (null if it no longer parses: it was stored by an older version). */
-  private async parseStored(item: Item): Promise<CalendarObject | null> {
-    try {
-      return parseCalendarObject(new TextDecoder().decode(await this.store.readItemContent(item)), { repair: true });
-    } catch {
-      return null;
-    }
   }
 
   /**
@@ -392,8 +383,10 @@ export class Calendars {
     };
     for (const c of collections) {
       const zone = this.zoneOf(c);
-      for (const item of await this.itemsByUid(c.id, await this.store.searchItems(c.id, q))) {
-        const obj = await this.parseStored(item);
+      const items = await this.store.getItemsByUids(c.id, await this.store.searchItems(c.id, q));
+      const parsed = await this.parseStored(items);
+      for (const item of items) {
+        const obj = parsed.get(item.id);
         if (!obj) continue;
         for (const o of expand(obj, { from: range.start, to: range.end, floatingIn: zone, maxOccurrences: 10_000 }).occurrences) {
           const type = busyTypeOf(o);

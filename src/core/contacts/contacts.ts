@@ -287,14 +287,16 @@ export class Contacts {
   }
 
   async getMany(accountId: number, collectionId: number, names: readonly string[]): Promise<{ item: Item; content: Uint8Array }[]> {
+    const readable = await this.readableNamed(accountId, collectionId, names);
+    const contents = await this.store.readItemContents(readable);
+    return readable.map((item) => ({ item, content: contents.get(item.id)! }));
+  }
+
+  /** The items of those names that exist and the account may read, without their bytes (a REPORT asking only for ETags), in uid order. */
+  async readableNamed(accountId: number, collectionId: number, names: readonly string[]): Promise<Item[]> {
     const collection = await this.addressBook(collectionId);
-    const items: Item[] = [];
-    for (const n of names) {
-      const i = await this.store.getItemByName(collectionId, n);
-      if (i) items.push(i);
-    }
-    const readable = await this.access.readableItems(accountId, collection, items);
-    return Promise.all(readable.map(async (item) => ({ item, content: await this.store.readItemContent(item) })));
+    const items = names.length === 0 ? [] : await this.store.getItemsByNames(collectionId, names);
+    return this.access.readableItems(accountId, collection, items);
   }
 
   /** The cards that match (addressbook-query), among those the account may read; the index narrows, each candidate is then checked. */
@@ -305,26 +307,29 @@ export class Contacts {
     if (narrow) {
       const uids = new Set(await this.store.searchItems(collectionId, narrow));
       if (uids.size === 0) return [];
-      items = uids.size <= 50
-        ? (await Promise.all([...uids].map((u) => this.store.getItemByUid(collectionId, u)))).filter((i): i is Item => i !== null)
-        : (await this.allItems(collectionId)).filter((i) => uids.has(i.uid));
+      items = await this.store.getItemsByUids(collectionId, [...uids]);
     } else {
       items = await this.allItems(collectionId);
     }
     const readable = await this.access.readableItems(accountId, collection, items);
+    if ((q.props ?? []).length === 0) return limit === undefined ? readable : readable.slice(0, limit);
     const out: Item[] = [];
-    for (const item of readable) {
-      if ((q.props ?? []).length > 0) {
+    const decoder = new TextDecoder();
+    // read a page of candidates at a time: a limit may be reached before all are read
+    for (let at = 0; at < readable.length && (limit === undefined || out.length < limit); at += 500) {
+      const page = readable.slice(at, at + 500);
+      const contents = await this.store.readItemContents(page);
+      for (const item of page) {
         let v: VCardObject;
         try {
-          v = parseVCardText(new TextDecoder().decode(await this.store.readItemContent(item)));
+          v = parseVCardText(decoder.decode(contents.get(item.id)!));
         } catch {
           continue;
         }
         if (!cardMatches(v, q)) continue;
+        out.push(item);
+        if (limit !== undefined && out.length >= limit) break;
       }
-      out.push(item);
-      if (limit !== undefined && out.length >= limit) break;
     }
     return out;
   }

@@ -51,6 +51,9 @@ async function existing<T>(what: string, run: () => Promise<T>): Promise<T> {
 /** The key a group name is unique by: case-insensitive (Unicode, the same on every backend) and NFC. */
 const groupKey = (name: string): string => name.normalize('NFC').toLowerCase();
 
+/** Values bound in one IN (...) list at most (SQLite and PostgreSQL both take far more). */
+const IN_CHUNK = 500;
+
 export class SqlStore implements Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly blobs: DiskBlobStore;
@@ -579,6 +582,44 @@ export class SqlStore implements Store {
       `SELECT ${ITEM_COLUMNS} FROM items WHERE collection_id = $1 AND uid > $2 ORDER BY uid LIMIT $3`,
       [collectionId, options.afterUid ?? 0, options.limit ?? Number.MAX_SAFE_INTEGER]);
     return rows.map(toItem);
+  }
+
+  async getItemsByUids(collectionId: number, uids: readonly number[]): Promise<Item[]> {
+    return this.itemsIn(collectionId, 'uid', [...new Set(uids)]);
+  }
+
+  async getItemsByNames(collectionId: number, names: readonly string[]): Promise<Item[]> {
+    return this.itemsIn(collectionId, 'name', [...new Set(names)]);
+  }
+
+  /** Items of a collection whose uid or name is among `values`, in uid order: one query per IN_CHUNK values. */
+  private async itemsIn(collectionId: number, column: 'uid' | 'name', values: readonly (number | string)[]): Promise<Item[]> {
+    const out: Item[] = [];
+    for (let at = 0; at < values.length; at += IN_CHUNK) {
+      const chunk = values.slice(at, at + IN_CHUNK);
+      const rows = await this.db.all(
+        `SELECT ${ITEM_COLUMNS} FROM items WHERE collection_id = $1 AND ${column} IN (${chunk.map((_, i) => `$${i + 2}`).join(', ')})`,
+        [collectionId, ...chunk]);
+      for (const r of rows) out.push(toItem(r));
+    }
+    return out.sort((a, b) => a.uid - b.uid);
+  }
+
+  async readItemContents(items: readonly Item[]): Promise<Map<number, Uint8Array>> {
+    const out = new Map<number, Uint8Array>();
+    const inline = items.filter((i) => i.blobId === null).map((i) => i.id);
+    for (let at = 0; at < inline.length; at += IN_CHUNK) {
+      const chunk = inline.slice(at, at + IN_CHUNK);
+      const rows = await this.db.all<{ id: number; content: Uint8Array | null }>(
+        `SELECT id, content FROM items WHERE id IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')})`, chunk);
+      for (const r of rows) if (r.content !== null) out.set(Number(r.id), new Uint8Array(r.content));
+    }
+    const blobs = items.filter((i) => i.blobId !== null);
+    for (let at = 0; at < blobs.length; at += 16) {
+      await Promise.all(blobs.slice(at, at + 16).map(async (i) => { out.set(i.id, await this.blobs.read(i.blobId!)); }));
+    }
+    for (const i of items) if (!out.has(i.id)) throw new NotFound(`item ${i.id} does not exist`);
+    return out;
   }
 
   async readItemContent(item: Item): Promise<Uint8Array> {

@@ -8,7 +8,7 @@ import type { Account, Item, Right } from '../../../core/types.ts';
 import type { PropNode } from '../propfind-engine.ts';
 import { clark, DAV, esc } from '../xml.ts';
 import {
-  APPLE, CALDAV, CARDDAV, collectionHref, CS, homeEntries, homeHref, objectHref, outboxHref, principalHref, toolOf,
+  APPLE, CALDAV, CARDDAV, collectionHref, CS, homeEntries, homeHref, objectHref, objectSegment, outboxHref, principalHref, toolOf,
   type HomeEntry, type HomeKind,
 } from './tree.ts';
 
@@ -173,7 +173,7 @@ export function collectionNode(core: Core, account: Account, home: HomeKind, e: 
   }
   return node(href, true, values, ALLPROP, dead, async () => {
     const items = calendar ? await core.calendar.list(account.id, c.id) : await core.contacts.list(account.id, c.id);
-    return items.map((i) => itemNode(account, home, e.segment, i));
+    return itemNodes(account, home, e.segment, items);
   });
 }
 
@@ -181,12 +181,51 @@ export function itemNode(account: Account, home: HomeKind, segment: string, i: I
   return objectNode(objectHref(account, home, segment, i.name ?? String(i.uid)), { etag: i.etag, size: i.size, contentType: i.contentType, updatedAt: i.updatedAt });
 }
 
+/** The item nodes of a collection's listing: the collection's href worked out once, not per item. */
+function itemNodes(account: Account, home: HomeKind, segment: string, items: readonly Item[]): PropNode[] {
+  const base = collectionHref(account, home, segment);
+  return items.map((i) => objectNode(base + objectSegment(i.name ?? String(i.uid)), { etag: i.etag, size: i.size, contentType: i.contentType, updatedAt: i.updatedAt }));
+}
+
+const OBJECT_PROPS = [P.resourcetype, P.getetag, P.getcontenttype, P.getcontentlength, P.getlastmodified];
+const OBJECT_ALLPROP = ALLPROP.filter((k) => OBJECT_PROPS.includes(k));
+const NO_DEAD: Readonly<Record<string, string>> = Object.freeze({});
+const noChildren = async (): Promise<PropNode[]> => [];
+
+/** A calendar object or card: five live properties, answered by a switch (a listing makes 10,000 of these). */
+class ObjectNode implements PropNode {
+  readonly collection = false;
+  readonly href: string;
+  private readonly o: { etag: string; size: number; contentType: string; updatedAt: number | null };
+  constructor(href: string, o: { etag: string; size: number; contentType: string; updatedAt: number | null }) {
+    this.href = href;
+    this.o = o;
+  }
+  liveNames(): readonly string[] {
+    return this.o.updatedAt ? OBJECT_PROPS : OBJECT_PROPS.filter((k) => k !== P.getlastmodified);
+  }
+  allpropNames(): readonly string[] {
+    return this.o.updatedAt ? OBJECT_ALLPROP : OBJECT_ALLPROP.filter((k) => k !== P.getlastmodified);
+  }
+  async live(key: string): Promise<string | undefined> {
+    switch (key) {
+      case P.resourcetype: return '';
+      // ETags are hex; anything else is escaped
+      case P.getetag: return /^[0-9A-Za-z_-]*$/.test(this.o.etag) ? `&quot;${this.o.etag}&quot;` : esc(`"${this.o.etag}"`);
+      case P.getcontenttype: return esc(this.o.contentType);
+      case P.getcontentlength: return String(this.o.size);
+      case P.getlastmodified: return this.o.updatedAt ? new Date(this.o.updatedAt).toUTCString() : undefined;
+      default: return undefined;
+    }
+  }
+  dead(): Readonly<Record<string, string>> {
+    return NO_DEAD;
+  }
+  children(): Promise<PropNode[]> {
+    return noChildren();
+  }
+}
+
 export function objectNode(href: string, o: { etag: string; size: number; contentType: string; updatedAt: number | null }): PropNode {
-  return node(href, false, {
-    [P.resourcetype]: () => '',
-    [P.getetag]: () => esc(`"${o.etag}"`),
-    [P.getcontenttype]: () => esc(o.contentType),
-    [P.getcontentlength]: () => String(o.size),
-    [P.getlastmodified]: () => (o.updatedAt ? new Date(o.updatedAt).toUTCString() : undefined),
-  }, ALLPROP);
+  return new ObjectNode(href, o);
 }

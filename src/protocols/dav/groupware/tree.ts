@@ -60,7 +60,9 @@ export type Target =
 export const principalHref = (a: Account | string): string => `${MOUNT}principals/${encodeSegment(typeof a === 'string' ? a : a.address)}/`;
 export const homeHref = (a: Account, home: HomeKind): string => `${MOUNT}${home}/${encodeSegment(a.address)}/`;
 export const collectionHref = (a: Account, home: HomeKind, segment: string): string => `${homeHref(a, home)}${encodeSegment(segment)}/`;
-export const objectHref = (a: Account, home: HomeKind, segment: string, name: string): string => `${collectionHref(a, home, segment)}${encodeSegment(name)}`;
+/** A name as a path segment; names made only of what a segment allows (most are UID.ics) are taken as they are. */
+export const objectSegment = (name: string): string => (/^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/.test(name) ? name : encodeSegment(name));
+export const objectHref = (a: Account, home: HomeKind, segment: string, name: string): string => `${collectionHref(a, home, segment)}${objectSegment(name)}`;
 export const outboxHref = (a: Account): string => `${MOUNT}outbox/${encodeSegment(a.address)}/`;
 
 /** Segments the server gives to collections it lists; an own collection cannot take one. */
