@@ -173,7 +173,21 @@ async function corpus(dir: string, count: number): Promise<(i: number) => Buffer
   return (i: number) => Buffer.from(templates[i % templates.length]!.replace(/^Message-ID: <[^>]*>/m, `Message-ID: <bench.${i}.${count}@example.org>`), 'latin1');
 }
 
-async function bureau(dir: string, message: (i: number) => Buffer): Promise<void> {
+/** The corpus numbers of the messages of Bureau's INBOX, in uid order (parallel delivery mixes them a little). */
+async function uidOrder(store: Store, address: string): Promise<number[]> {
+  const account = (await store.getAccountByAddress(address))!;
+  const inbox = (await store.findCollectionByRole(account.spaceId, 'mail', 'inbox'))!;
+  const order: number[] = [];
+  for (let after = 0; ;) {
+    const rows = await store.listItemMeta(inbox.id, ['envelope'], { afterUid: after, limit: 5000 });
+    if (rows.length === 0) break;
+    for (const r of rows) order.push(Number(/<bench\.(\d+)\./.exec(String((r.meta.envelope as { messageId?: string }).messageId))?.[1] ?? -1));
+    after = rows[rows.length - 1]!.uid;
+  }
+  return order;
+}
+
+async function bureau(dir: string, message: (i: number) => Buffer): Promise<number[]> {
   const settings = {
     domain: 'example.test', defaultPlan: 'bench', password: { minLength: 10, maxLength: 1024 },
     plans: [{ name: 'bench', mailBytes: 1e13, filesBytes: 1e9, maxGroups: 1, maxGroupMembers: 2, features: ['clients'], paid: true }],
@@ -201,6 +215,7 @@ async function bureau(dir: string, message: (i: number) => Buffer): Promise<void
     }));
     figure('bureau', 'load', { messages: N, per_s: N / ((performance.now() - t0) / 1000) });
   }
+  const order = await uidOrder(store, address);
   await store.close();
   // a fresh store and door on the same files: the first SELECT is cold
   ({ store, core } = await open());
@@ -217,9 +232,11 @@ async function bureau(dir: string, message: (i: number) => Buffer): Promise<void
     await Promise.all(listeners.map((l) => l.close(100)));
     await store.close();
   }
+  return order;
 }
 
-async function dovecot(message: (i: number) => Buffer): Promise<void> {
+/** `order`: the corpus numbers in Bureau's uid order, so that both mailboxes hold the same messages in the same order. */
+async function dovecot(message: (i: number) => Buffer, order: readonly number[]): Promise<void> {
   const script = join(VERIFY, 'dovecot-ref.sh');
   const env = { DOVECOT_REF_PERF: process.env.DOVECOT_REF_PERF ?? '1' };
   // Dovecot's master keeps the pipes of whoever started it: the script's output goes to a file
@@ -238,14 +255,14 @@ async function dovecot(message: (i: number) => Buffer): Promise<void> {
     }
     const t0 = performance.now();
     const base = Math.floor(Date.now() / 1000);
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < order.length; i++) {
       // Maildir keeps LF line ends; Dovecot serves them as CRLF
       const file = join(maildir, 'cur', `${base + i}.M${i}P1.bench:2,`);
-      await writeFile(file, message(i).toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+      await writeFile(file, message(order[i]! >= 0 ? order[i]! : i).toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
       await chown(file, uid, gid);
       if ((i + 1) % 10_000 === 0) log(`dovecot: ${i + 1} written`);
     }
-    figure('dovecot', 'load', { messages: N, per_s: N / ((performance.now() - t0) / 1000), how: 'files in the Maildir' });
+    figure('dovecot', 'load', { messages: order.length, per_s: order.length / ((performance.now() - t0) / 1000), how: 'files in the Maildir, in the order of Bureau\'s uids' });
     await measure('dovecot', Number(process.env.DOVECOT_REF_IMAP_PORT ?? 10143), 'testuser1', process.env.DOVECOT_REF_PASS ?? 'pass1234word');
   } finally {
     await run('bash', ['-c', `bash "$0" stop --purge > /dev/null 2>&1`, script], env).catch((e: Error) => log(e.message));
@@ -259,10 +276,10 @@ if (keep) await mkdir(dir, { recursive: true });
 try {
   log(`bench: ${N} messages; corpus from gen-mbox.py`);
   const message = await corpus(dir, N);
-  await bureau(dir, message);
+  const order = await bureau(dir, message);
   if (WITH_DOVECOT) {
     try {
-      await dovecot(message);
+      await dovecot(message, order);
     } catch (err) {
       log(`dovecot: not measured: ${(err as Error).message}`);
     }
