@@ -5,8 +5,8 @@
 // core/acl lets the account change it (the `share` right on the resource).
 // Loaded fresh for every page, like every access decision.
 import type { Account, Collection, Grant, Group, Item, Right, Store, Tool } from '../store/types.ts';
-import { authorize, type Principal } from './acl.ts';
-import { collectionResource, itemResource, loadPrincipal } from './access.ts';
+import { authorize, type Principal, type Resource } from './acl.ts';
+import { collectionResource, itemResource, loadPrincipal, spaceRef } from './access.ts';
 import { contentLines, nameOf, valueOf } from './calendar/lines.ts';
 import { DriveView, TOP } from './files/drive.ts';
 import type { Mailboxes } from './mail/mailboxes.ts';
@@ -277,8 +277,12 @@ export async function listShareable(store: Store, accountId: number): Promise<Sh
       }
       return names;
     };
+    const space = await store.getSpace(spaceId);
+    if (!space) continue;
     for (const c of all) {
-      if (!authorize(principal, 'share', await collectionResource(store, c)).allow) continue;
+      // `share` never comes from a grant (core/acl), so the collection's grants need not be loaded to ask
+      const resource: Resource = { kind: 'collection', space: spaceRef(space), collection: { id: c.id, tool: c.tool, role: c.role }, grants: [] };
+      if (!authorize(principal, 'share', resource).allow) continue;
       out.push({ collection: c, tool: c.tool, path: pathOf(c), group });
     }
   }
