@@ -9,12 +9,18 @@
 //
 // Bureau runs as its own process (`node src/main.ts`) on a fresh PostgreSQL
 // (or BENCH_BACKEND=sqlite) database, over HTTPS; Radicale over plain HTTP.
-// Both are loaded the same way: one PUT per object, BENCH_LOAD_CONC at a time.
+// Bureau is loaded by one PUT per object, BENCH_LOAD_CONC at a time. Radicale
+// gets the same bytes written as files into its multifilesystem storage
+// (collection-root/alice/COLLECTION/NAME, beside the .Radicale.props its
+// MKCALENDAR/MKCOL made): loading it by PUT slows down as the calendar grows
+// and stalled near 6,000 events. Its caches are then built by one PROPFIND
+// Depth 1 on each collection, unmeasured.
 // Each figure is a line `BENCH <name> key=value ...`; progress goes to
 // stderr with '#'. Everything made is removed, and Bureau and Radicale are
 // stopped, at the end, on failure and on Ctrl-C.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { join, resolve } from 'node:path';
@@ -42,6 +48,8 @@ const BACKEND = (process.env.BENCH_BACKEND ?? 'postgres') as Backend;
 const SERVERS = (process.env.BENCH_SERVERS ?? 'bureau,radicale').split(',').map((s) => s.trim()).filter((s) => s === 'bureau' || s === 'radicale');
 const DAV_REF = join(resolve(ROOT, process.env.BENCH_VERIFY_DIR ?? '../shared/verify'), 'dav-ref.sh');
 const RADICALE = 'http://127.0.0.1:15232';
+/** alice's folder in Radicale's storage, as dav-ref.sh configures it (filesystem_folder = $DAV_REF_DIR/radicale/collections) */
+const RADICALE_USER_DIR = join(process.env.DAV_REF_DIR ?? '/tmp/dav-harness/ref', 'radicale', 'collections', 'collection-root', 'alice');
 
 /** request kinds: how many of each at most (each also stops after BENCH_SECONDS) */
 const COUNTS = {
@@ -93,6 +101,8 @@ interface Target {
   readonly name: string;
   readonly cal: string;
   readonly book: string;
+  /** where the target's objects can be written as files instead of PUT (Radicale's collection folders) */
+  readonly files?: { readonly cal: string; readonly book: string };
   send(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; text: string }>;
 }
 
@@ -153,9 +163,30 @@ async function pool(n: number, conc: number, fn: (i: number) => Promise<void>): 
   }));
 }
 
-async function load(t: Target): Promise<{ events_s: number; cards_s: number }> {
+/** Writes the objects as files into the target's storage, then has it read them all once (its caches), unmeasured. */
+async function seedFiles(t: Target, files: { cal: string; book: string }, texts: readonly string[]): Promise<{ events_s: number; cards_s: number }> {
+  for (const dir of [files.cal, files.book]) {
+    if (!(await stat(join(dir, '.Radicale.props')).catch(() => null))) throw new Error(`${t.name}: ${dir} is not a collection folder (no .Radicale.props)`);
+  }
+  let t0 = performance.now();
+  await pool(EVENTS, LOAD_CONC * 4, async (i) => { await writeFile(join(files.cal, `ev-${i}.ics`), texts[i]!); });
+  const events_s = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await pool(CARDS, LOAD_CONC * 4, async (i) => { await writeFile(join(files.book, `card-${i}.vcf`), cardText(i)); });
+  const cards_s = (performance.now() - t0) / 1000;
+  for (const [path, n] of [[t.cal, EVENTS], [t.book, CARDS]] as const) {
+    t0 = performance.now();
+    const r = await t.send('PROPFIND', path, `${XML}<D:propfind ${NS}><D:prop><D:getetag/></D:prop></D:propfind>`, { depth: '1', 'content-type': 'application/xml' });
+    if (r.status !== 207 || responses(r.text) !== n + 1) throw new Error(`${t.name}: PROPFIND ${path} after seeding: ${r.status}, ${responses(r.text)} responses, not ${n + 1}`);
+    progress(`${t.name}: ${n} objects of ${path} read once (its caches) in ${fmt((performance.now() - t0) / 1000)} s`);
+  }
+  return { events_s, cards_s };
+}
+
+async function load(t: Target): Promise<{ events_s: number; cards_s: number; how: string }> {
   const rnd = prng(42);
   const texts = Array.from({ length: EVENTS }, (_, i) => eventText(i, 0, rnd));
+  if (t.files) return { ...(await seedFiles(t, t.files, texts)), how: 'files' };
   let t0 = performance.now();
   await pool(EVENTS, LOAD_CONC, async (i) => {
     const r = await t.send('PUT', `${t.cal}ev-${i}.ics`, texts[i]!, { 'content-type': 'text/calendar; charset=utf-8' });
@@ -169,7 +200,7 @@ async function load(t: Target): Promise<{ events_s: number; cards_s: number }> {
     if (r.status !== 201 && r.status !== 204) throw new Error(`${t.name}: PUT card-${i}.vcf: ${r.status} ${r.text.slice(0, 200)}`);
     if (i % 1000 === 999) progress(`${t.name}: ${i + 1} cards`);
   });
-  return { events_s, cards_s: (performance.now() - t0) / 1000 };
+  return { events_s, cards_s: (performance.now() - t0) / 1000, how: 'put' };
 }
 
 const XML = '<?xml version="1.0" encoding="utf-8"?>';
@@ -252,7 +283,10 @@ async function radicale(): Promise<Target> {
   cleanups.push({ name: 'radicale agent', fn: () => agent.destroy() });
   const send = client(RADICALE, basic('alice', 'alicepw'), agent);
   const id = randomBytes(4).toString('hex');
-  const t: Target = { name: 'radicale', cal: `/alice/bench-cal-${id}/`, book: `/alice/bench-book-${id}/`, send };
+  const t: Target = {
+    name: 'radicale', cal: `/alice/bench-cal-${id}/`, book: `/alice/bench-book-${id}/`, send,
+    files: { cal: join(RADICALE_USER_DIR, `bench-cal-${id}`), book: join(RADICALE_USER_DIR, `bench-book-${id}`) },
+  };
   await send('PROPFIND', '/alice/', undefined, { depth: '0' }); // makes the principal collection
   cleanups.push({ name: 'radicale collections', fn: async () => { await send('DELETE', t.cal); await send('DELETE', t.book); } });
   const mkcal = await send('MKCALENDAR', t.cal, `${XML}<C:mkcalendar ${NS}><D:set><D:prop><D:displayname>bench</D:displayname></D:prop></D:set></C:mkcalendar>`, { 'content-type': 'application/xml' });
@@ -267,7 +301,7 @@ async function main(): Promise<void> {
   for (const name of SERVERS) {
     const t = name === 'bureau' ? await bureau() : await radicale();
     const l = await load(t);
-    console.log(`BENCH groupware.load.${name} events=${EVENTS} events_per_s=${fmt(EVENTS / l.events_s)} cards=${CARDS} cards_per_s=${fmt(CARDS / l.cards_s)}`);
+    console.log(`BENCH groupware.load.${name} events=${EVENTS} events_per_s=${fmt(EVENTS / l.events_s)} cards=${CARDS} cards_per_s=${fmt(CARDS / l.cards_s)} how=${l.how}`);
     const reqs = await requests(t);
     for (const kind of Object.keys(COUNTS) as Kind[]) {
       progress(`${name}: ${kind}`);
