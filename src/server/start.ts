@@ -112,6 +112,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         stopping ??= (async () => {
           clearInterval(collector);
           await Promise.all(listeners.map((l) => l.close(config.shutdownGraceSeconds * 1000)));
+          // password reset requests already answered still get their mail queued
+          await web.site.resets.settled();
           await outbound.stop(config.shutdownGraceSeconds * 1000);
           await running.store.close();
         })();
