@@ -11,7 +11,7 @@ import { intervals, toItemQuery, type MailSearch } from './search.ts';
 
 /** The largest message accepted, by every door (IMAP APPENDLIMIT, SMTP SIZE). */
 export const MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
-/** Items read one by one below this many; by pages of the listing above. */
+/** Items read by uid below this many, whatever their spread. */
 const FEW = 64;
 const PAGE = 1_000;
 
@@ -147,16 +147,17 @@ export class Messages {
     };
   }
 
-  /** The items of those uids, in uid order (uids that do not exist are skipped). */
+  /**
+   * The items of those uids, in uid order (uids that do not exist are
+   * skipped): uids spread over a mailbox by uid (one query per few hundred),
+   * uids that fill most of their span by pages of the listing.
+   */
   private async items(collectionId: number, uids: readonly number[]): Promise<Item[]> {
     const wanted = [...new Set(uids)].sort((a, b) => a - b);
     if (wanted.length === 0) return [];
-    if (wanted.length <= FEW) {
-      const found = await Promise.all(wanted.map((u) => this.store.getItemByUid(collectionId, u)));
-      return found.filter((i): i is Item => i !== null);
-    }
-    const set = new Set(wanted);
     const last = wanted[wanted.length - 1]!;
+    if (wanted.length < FEW || wanted.length * 2 < last - wanted[0]! + 1) return this.store.getItemsByUids(collectionId, wanted);
+    const set = new Set(wanted);
     const out: Item[] = [];
     let after = wanted[0]! - 1;
     while (after < last) {
