@@ -70,6 +70,13 @@ export interface MailChange {
   readonly flags?: readonly string[];
 }
 
+/** The uids ascending, each once; a list that already is so (a session's sequence set) is taken as it is. */
+function ascendingUnique(uids: readonly number[]): readonly number[] {
+  let sorted = true;
+  for (let i = 1; i < uids.length && sorted; i++) sorted = uids[i]! > uids[i - 1]!;
+  return sorted ? uids : [...new Set(uids)].sort((a, b) => a - b);
+}
+
 function toStored(item: Item): StoredMessage {
   return { uid: item.uid, modseq: item.modseq, size: item.size, item, meta: messageMeta(item.meta) };
 }
@@ -182,19 +189,23 @@ export class Messages {
    * uid, modseq, size, flags and internal date of messages, in pages, read
    * without their structure: what a client syncing flags asks of a big mailbox.
    */
-  async *summaries(accountId: number, mailboxId: number, uids: readonly number[], pageSize = PAGE): AsyncGenerator<MessageSummary[]> {
+  async *summaries(accountId: number, mailboxId: number, uids: readonly number[], pageSize = PAGE, options: { dates?: boolean } = {}): AsyncGenerator<MessageSummary[]> {
+    // the internal date is read only when asked for (then 0 stands for it)
+    const keys = options.dates === false ? ['flags'] : ['flags', 'internalDate'];
     const m = await this.mailboxes.require(accountId, mailboxId, 'read');
-    const wanted = [...new Set(uids)].sort((a, b) => a - b);
+    const wanted = ascendingUnique(uids);
     if (wanted.length === 0) return;
-    const set = new Set(wanted);
     const last = wanted[wanted.length - 1]!;
     let after = wanted[0]! - 1;
+    // both the wanted uids and the listing ascend: one walk along each
+    let w = 0;
     while (after < last) {
-      const rows = await this.store.listItemMeta(m.id, ['flags', 'internalDate'], { afterUid: after, limit: Math.min(pageSize, last - after) });
+      const rows = await this.store.listItemMeta(m.id, keys, { afterUid: after, limit: Math.min(pageSize, last - after) });
       if (rows.length === 0) break;
       const page: MessageSummary[] = [];
       for (const r of rows) {
-        if (!set.has(r.uid)) continue;
+        while (w < wanted.length && wanted[w]! < r.uid) w++;
+        if (wanted[w] !== r.uid) continue;
         page.push({ uid: r.uid, modseq: r.modseq, size: r.size, flags: (r.meta.flags as string[] | undefined) ?? [], internalDate: Number(r.meta.internalDate ?? 0) });
       }
       if (page.length > 0) yield page;

@@ -138,7 +138,8 @@ export async function fetchMessages(core: Core, notifier: ImapNotifier, session:
   const bytes = needsBytes(query);
   const utf8 = session.isUTF8Enabled();
   if (!markAsSeen && query.every((q) => SUMMARY_ITEMS.has(q.item))) {
-    for await (const page of core.mail.messages.summaries(accountId, selection.collectionId, uids, IMAP_LIMITS.fetchSummaryPage)) {
+    const dates = query.some((q) => q.item === 'internaldate');
+    for await (const page of core.mail.messages.summaries(accountId, selection.collectionId, uids, IMAP_LIMITS.fetchSummaryPage, { dates })) {
       await writeSummaries(session, page, query);
     }
     return;
@@ -168,28 +169,35 @@ export async function fetchMessages(core: Core, notifier: ImapNotifier, session:
 async function writeSummaries(session: ImapSession, page: readonly MessageSummary[], query: readonly FetchItem[]): Promise<void> {
   const current = session.selected;
   if (!current) return;
-  const names = query.map((q) => q.item.toUpperCase());
-  const lines: string[] = [];
+  const items = query.map((q) => q.item);
+  const names = items.map((item) => item.toUpperCase());
+  let text = '';
   for (const m of page) {
     const seq = sequenceOf(current.uidList, m.uid);
     if (seq === 0) continue;
-    const parts = query.map((q, i) => {
-      switch (q.item) {
+    let line = `* ${seq} FETCH (`;
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0) line += ' ';
+      switch (items[i]) {
         case 'uid':
-          return `${names[i]} ${m.uid}`;
+          line += `${names[i]} ${m.uid}`;
+          break;
         case 'flags':
-          return `${names[i]} (${m.flags.join(' ')})`;
+          line += `${names[i]} (${m.flags.join(' ')})`;
+          break;
         case 'modseq':
-          return `${names[i]} (${m.modseq})`;
+          line += `${names[i]} (${m.modseq})`;
+          break;
         case 'rfc822.size':
-          return `${names[i]} ${m.size}`;
+          line += `${names[i]} ${m.size}`;
+          break;
         default:
-          return `${names[i]} "${internalDate(new Date(m.internalDate))}"`;
+          line += `${names[i]} "${internalDate(new Date(m.internalDate))}"`;
       }
-    });
-    lines.push(`* ${seq} FETCH (${parts.join(' ')})`);
+    }
+    text += text === '' ? `${line})` : `\r\n${line})`;
   }
-  if (lines.length > 0 && !session.writeStream.write({ compiled: lines.join('\r\n') })) await drain(session.writeStream);
+  if (text !== '' && !session.writeStream.write({ compiled: text })) await drain(session.writeStream);
 }
 
 /** What a data item is computed from: a summary, and the stored message when the item needs more. */

@@ -253,6 +253,15 @@ const LISTED_META: Readonly<Record<'sqlite' | 'postgres', Readonly<Record<string
   postgres: { flags: 'meta_flags', internalDate: 'meta_internal_date' },
 };
 
+/** A JSON value from its text: the common ones (no flags, a date) without the parser. */
+function jsonValue(text: string): unknown {
+  if (text === '[]') return [];
+  const c = text.charCodeAt(0);
+  // a plain integer (an internal date) reads the same as a number
+  if (c >= 48 && c <= 57 && text.length <= 15 && /^\d+$/.test(text)) return Number(text);
+  return JSON.parse(text);
+}
+
 export async function listItemMeta(
   driver: SqlDriver, collectionId: number, keys: readonly string[], options: { afterUid?: number; limit?: number },
 ): Promise<ItemMetaRow[]> {
@@ -276,15 +285,15 @@ export async function listItemMeta(
   type Row = { uid: number; modseq: number; size: number; meta: Record<string, unknown> };
   const out: Row[] = [];
   const unreadable: Row[] = [];
+  const names = keys.map((_, i) => `k${i}`);
   for (const r of rows) {
     const meta: Record<string, unknown> = {};
     let readable = true;
     for (let i = 0; i < keys.length; i++) {
-      const v = r[`k${i}`];
+      const v = r[names[i]!];
       if (typeof v !== 'string') continue;
       if (v === UNREADABLE) readable = false;
-      // most messages have no flags: their '[]' needs no parser
-      else meta[keys[i]!] = v === '[]' ? [] : JSON.parse(v);
+      else meta[keys[i]!] = jsonValue(v);
     }
     const row: Row = { uid: Number(r.uid), modseq: Number(r.modseq), size: Number(r.size), meta };
     out.push(row);
