@@ -7,11 +7,11 @@
 // to the trash. Statements carry a bounded number of rows each.
 import { randomBytes } from 'node:crypto';
 import { Conflict, NotFound } from '../errors.ts';
-import { bucketOf, type CopiedItem, type CopyItems, type Item, type ItemIndex, type ItemMetaRow, type MetaChange, type Tool } from '../types.ts';
+import { type CopiedItem, type CopyItems, type QuotaBucket, type Item, type ItemIndex, type ItemMetaRow, type MetaChange, type Tool } from '../types.ts';
 import type { SqlDriver, SqlRunner, SqlValue } from './driver.ts';
 import { ITEM_COLUMNS } from './items.ts';
 import { toItem } from './rows.ts';
-import { lockCollection, moveQuota } from './writes.ts';
+import { lockCollection, moveQuota, quotaBucketOf } from './writes.ts';
 
 /** Rows per statement: well under both databases' limits on parameters. */
 const CHUNK = 200;
@@ -37,9 +37,9 @@ async function itemsByUid(tx: SqlRunner, collectionId: number, uids: readonly nu
 }
 
 /** Takes `n` modseqs (and, with `uids`, n uids) of a collection the transaction has locked. */
-async function take(tx: SqlRunner, collectionId: number, n: number, uids: boolean): Promise<{ firstModseq: number; firstUid: number; spaceId: number; tool: Tool }> {
-  const row = await tx.get<{ modseq: number; uid_next: number; space_id: number; tool: Tool }>(
-    'UPDATE collections SET modseq = modseq + $2, uid_next = uid_next + $3 WHERE id = $1 RETURNING modseq, uid_next, space_id, tool',
+async function take(tx: SqlRunner, collectionId: number, n: number, uids: boolean): Promise<{ firstModseq: number; firstUid: number; spaceId: number; tool: Tool; bucket: QuotaBucket | null }> {
+  const row = await tx.get<{ modseq: number; uid_next: number; space_id: number; tool: Tool; counted: number }>(
+    'UPDATE collections SET modseq = modseq + $2, uid_next = uid_next + $3 WHERE id = $1 RETURNING modseq, uid_next, space_id, tool, counted',
     [collectionId, n, uids ? n : 0]);
   if (!row) throw new NotFound(`collection ${collectionId} does not exist`);
   return {
@@ -47,6 +47,7 @@ async function take(tx: SqlRunner, collectionId: number, n: number, uids: boolea
     firstUid: uids ? Number(row.uid_next) - n : 0,
     spaceId: Number(row.space_id),
     tool: row.tool,
+    bucket: quotaBucketOf(row.tool, Number(row.counted) === 1),
   };
 }
 
@@ -148,7 +149,7 @@ export async function deleteItems(driver: SqlDriver, collectionId: number, uids:
     if (items.length === 0) return [];
     const t = await take(tx, collectionId, items.length, false);
     await removeItems(tx, collectionId, items, t.firstModseq);
-    await moveQuota(tx, t.spaceId, bucketOf(t.tool), -items.reduce((s, i) => s + i.size, 0), null);
+    await moveQuota(tx, t.spaceId, t.bucket, -items.reduce((s, i) => s + i.size, 0), null);
     await trashUnreferenced(tx, items);
     await driver.announce(tx, `${collectionId}:${t.firstModseq + items.length - 1}`);
     afterCommit(onFreed);
@@ -188,10 +189,10 @@ export async function copyItems(driver: SqlDriver, input: CopyItems, onFreed: ()
     }
     const target = await take(tx, input.toCollectionId, sources.length, true);
     const bytes = sources.reduce((s, i) => s + i.size, 0);
-    let source: { firstModseq: number; spaceId: number; tool: Tool } | null = null;
+    let source: { firstModseq: number; spaceId: number; tool: Tool; bucket: QuotaBucket | null } | null = null;
     if (input.move) source = await take(tx, input.fromCollectionId, sources.length, false);
-    const sameBucket = source !== null && source.spaceId === target.spaceId && bucketOf(source.tool) === bucketOf(target.tool);
-    if (!sameBucket) await moveQuota(tx, target.spaceId, bucketOf(target.tool), bytes, input.quotaLimit);
+    const sameBucket = source !== null && source.spaceId === target.spaceId && source.bucket === target.bucket;
+    if (!sameBucket) await moveQuota(tx, target.spaceId, target.bucket, bytes, input.quotaLimit);
     const now = Date.now();
     const copies: Item[] = [];
     for (const [c, part] of chunks(sources).entries()) {
@@ -227,7 +228,7 @@ export async function copyItems(driver: SqlDriver, input: CopyItems, onFreed: ()
     await logChanges(tx, input.toCollectionId, copies.map((it) => ({ uid: it.uid, name: it.name, modseq: it.modseq })), 'put');
     if (source) {
       await removeItems(tx, input.fromCollectionId, sources, source.firstModseq);
-      if (!sameBucket) await moveQuota(tx, source.spaceId, bucketOf(source.tool), -bytes, null);
+      if (!sameBucket) await moveQuota(tx, source.spaceId, source.bucket, -bytes, null);
       await driver.announce(tx, `${input.fromCollectionId}:${source.firstModseq + sources.length - 1}`);
       afterCommit(onFreed);
     }

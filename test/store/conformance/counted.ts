@@ -123,6 +123,28 @@ export function countedConformance(backend: Backend): void {
       expect(await files(a)).to.equal(30);
     });
 
+    it('mail written many at a time (copyItems, deleteItems) counts only in counted mailboxes', async () => {
+      const a = await newAccount(s.store, 'mailmany');
+      const mail = (): Promise<number> => s.store.getUsage(a.spaceId, 'mail');
+      const box = await s.store.createCollection({ spaceId: a.spaceId, tool: 'mail', name: 'Box' });
+      const free = await s.store.createCollection({ spaceId: a.spaceId, tool: 'mail', name: 'Free', counted: false });
+      const m1 = await putInline(s.store, box.id, 'm'.repeat(30));
+      const m2 = await putInline(s.store, box.id, 'n'.repeat(12));
+      expect(await mail()).to.equal(42);
+      const copied = await s.store.copyItems({ fromCollectionId: box.id, uids: [m1.uid, m2.uid], toCollectionId: free.id, quotaLimit: 1, move: false });
+      expect(copied).to.have.length(2);
+      expect(await mail()).to.equal(42);
+      await s.store.copyItems({ fromCollectionId: free.id, uids: copied.map((c) => c.copy.uid), toCollectionId: box.id, quotaLimit: null, move: true });
+      expect(await mail()).to.equal(84);
+      const back = await s.store.listItems(box.id);
+      await s.store.copyItems({ fromCollectionId: box.id, uids: back.slice(2).map((i) => i.uid), toCollectionId: free.id, quotaLimit: null, move: true });
+      expect(await mail()).to.equal(42);
+      await s.store.deleteItems(free.id, (await s.store.listItems(free.id)).map((i) => i.uid));
+      expect(await mail()).to.equal(42);
+      await s.store.deleteItems(box.id, [m1.uid]);
+      expect(await mail()).to.equal(12);
+    });
+
     it('a group\'s uncounted collection made with the group counts against neither the group nor its admin', async () => {
       const admin: Account = await newAccount(s.store, 'gadmin');
       const g = await newGroup(s.store, admin, [
