@@ -141,6 +141,19 @@ for (const backend of BACKENDS) {
     });
     after(async () => { await s?.stop(); });
 
+    it('advertises the media types it serves calendar and address data in', async () => {
+      const propfind = (path: string, props: string): Promise<{ status: number; text: string }> => s.dav('PROPFIND', path, {
+        user: ann, headers: { depth: '0' }, body: `${XML}<D:propfind ${NS}><D:prop>${props}</D:prop></D:propfind>`,
+      });
+      const c = await propfind(cal(), '<C:supported-calendar-data/><D:supported-report-set/>');
+      expect(c.status).to.equal(207);
+      expect(prop(c.text, 'supported-calendar-data')).to.match(/^<calendar-data xmlns="urn:ietf:params:xml:ns:caldav" content-type="text\/calendar" version="2\.0"\/>$/);
+      for (const report of ['calendar-query', 'calendar-multiget', 'free-busy-query', 'sync-collection']) expect(c.text).to.contain(`<${report} xmlns=`);
+      const b = await propfind(book(), '<CR:supported-address-data/>');
+      expect(b.status).to.equal(207);
+      expect(prop(b.text, 'supported-address-data')).to.equal('<address-data-type xmlns="urn:ietf:params:xml:ns:carddav" content-type="text/vcard" version="3.0"/><address-data-type xmlns="urn:ietf:params:xml:ns:carddav" content-type="text/vcard" version="4.0"/>');
+    });
+
     it('returns only the components and properties a calendar-data comp names, each line as stored', async () => {
       const data = await calData('<C:calendar-data><C:comp name="VCALENDAR"><C:prop name="VERSION"/><C:comp name="VEVENT"><C:prop name="SUMMARY"/><C:prop name="UID"/><C:prop name="DTSTART"/><C:prop name="DESCRIPTION"/></C:comp></C:comp></C:calendar-data>');
       const event = data.get('event.ics')!;
