@@ -14,7 +14,7 @@ import { HourlyLimit } from './client-limit.ts';
 import type { Core } from './index.ts';
 import { hashPassword } from './passwords.ts';
 import type { SendMail } from './signup.ts';
-import { plainMessage } from './site-mail.ts';
+import { plainMessage, resetMail, type MailLang } from './site-mail.ts';
 
 export interface ResetSettings {
   /** how long a reset link works */
@@ -61,7 +61,7 @@ export class PasswordResets {
    * otherwise returns at once, the same for every address, and the link
    * leaves afterwards when the account is active and has a confirmed contact.
    */
-  request(address: string, clientAddress: string): void {
+  request(address: string, clientAddress: string, lang: MailLang = 'en'): void {
     const normalised = normaliseAddress(address);
     this.limiter.take(clientAddress, 'too many password reset requests from your network in the last hour; try again later');
     if (this.waiting >= MAX_WAITING) {
@@ -70,7 +70,7 @@ export class PasswordResets {
     }
     this.waiting++;
     this.queue = this.queue
-      .then(() => this.issue(normalised))
+      .then(() => this.issue(normalised, lang))
       .catch((err: unknown) => this.log.error(`password reset for ${normalised}: ${(err as Error).stack ?? String(err)}`))
       .finally(() => { this.waiting--; });
   }
@@ -80,7 +80,7 @@ export class PasswordResets {
     return this.queue;
   }
 
-  private async issue(address: string): Promise<void> {
+  private async issue(address: string, lang: MailLang): Promise<void> {
     const token = randomBytes(32).toString('base64url');
     const hash = tokenHash(token);
     const account = await this.core.store.getAccountByAddress(address);
@@ -89,16 +89,8 @@ export class PasswordResets {
     const now = this.now();
     await this.core.store.putPasswordReset({ accountId: account.id, tokenHash: hash, expiresAt: now + this.settings.linkLifetimeMs, createdAt: now });
     const hours = Math.round(this.settings.linkLifetimeMs / 3_600_000);
-    const lines = [
-      'Hello,', '',
-      `someone (we hope you) asked to reset the password of ${account.address}`,
-      `on ${this.settings.baseUrl.replace(/^https:\/\//, '')}. To choose a new password, open this link:`, '',
-      `${this.settings.baseUrl}/reset/new?token=${token}`, '',
-      `The link works once, for ${hours} ${hours === 1 ? 'hour' : 'hours'}. Every open session of the account`,
-      'ends when the new password is set.', '',
-      'If you did not ask for it, ignore this message: your password stays as it is.', '',
-    ];
-    await this.send(this.settings.from, [contact.email], plainMessage(this.settings.from, contact.email, `Reset the password of ${account.address}`, lines, now));
+    const mail = resetMail(lang, { address: account.address, baseUrl: this.settings.baseUrl, link: `${this.settings.baseUrl}/reset/new?token=${token}`, hours });
+    await this.send(this.settings.from, [contact.email], plainMessage(this.settings.from, contact.email, mail.subject, mail.lines, now, lang));
   }
 
   /** The account a link would reset, or null when the link is unknown, used or expired. Uses nothing up. */

@@ -10,7 +10,7 @@ import { HourlyLimit } from './client-limit.ts';
 import { Conflict, InvalidInput } from './errors.ts';
 import type { Core } from './index.ts';
 import { verifyPassword } from './passwords.ts';
-import { plainMessage } from './site-mail.ts';
+import { activationMail, plainMessage, type MailLang } from './site-mail.ts';
 
 export interface SignupSettings {
   /** how long an activation link works */
@@ -32,6 +32,8 @@ export interface NewSignup {
   readonly contactEmail: string;
   readonly name?: string;
   readonly clientAddress: string;
+  /** the language of the activation message (default English) */
+  readonly lang?: MailLang;
 }
 
 const tokenHash = (token: string): string => createHash('sha256').update(token).digest('base64url');
@@ -68,7 +70,7 @@ export class Signups {
     this.limit(input.clientAddress);
     const account = await this.core.accounts.create({ address, password: input.password, name: input.name ?? '', status: 'pending' });
     try {
-      await this.issue(account, contact);
+      await this.issue(account, contact, input.lang ?? 'en');
     } catch (err) {
       await this.core.accounts.destroy(account.id).catch(() => undefined);
       throw err;
@@ -77,7 +79,7 @@ export class Signups {
   }
 
   /** A new link (the old one stops working) to the contact address, given again or as first given. */
-  async resend(address: string, password: string, contactEmail: string, clientAddress: string): Promise<void> {
+  async resend(address: string, password: string, contactEmail: string, clientAddress: string, lang: MailLang = 'en'): Promise<void> {
     this.limit(clientAddress);
     let account: Account | null = null;
     try {
@@ -92,10 +94,10 @@ export class Signups {
     if (contact === '' || (await this.core.domains.isHosted(contact.split('@')[1]!))) {
       throw new InvalidInput('contact', 'the contact address must be outside this server, at a mailbox you already read');
     }
-    await this.issue(account, contact);
+    await this.issue(account, contact, lang);
   }
 
-  private async issue(account: Account, contact: string): Promise<void> {
+  private async issue(account: Account, contact: string, lang: MailLang): Promise<void> {
     const token = randomBytes(32).toString('base64url');
     const now = this.now();
     const expiresAt = now + this.settings.linkLifetimeMs;
@@ -104,15 +106,8 @@ export class Signups {
     });
     const link = `${this.settings.baseUrl}/activate?token=${token}`;
     const hours = Math.round(this.settings.linkLifetimeMs / 3_600_000);
-    const lines = [
-      `Hello,`, ``,
-      `someone (we hope you) asked for the account ${account.address} on ${this.settings.baseUrl.replace(/^https:\/\//, '')},`,
-      `giving this address as theirs. To activate the account, open this link:`, ``,
-      link, ``,
-      `The link works once, for ${hours} hours. If you did not ask for it, ignore this message:`,
-      `the account will be removed.`, ``,
-    ];
-    await this.send(this.settings.from, [contact], plainMessage(this.settings.from, contact, `Activate your account ${account.address}`, lines, now));
+    const mail = activationMail(lang, { address: account.address, baseUrl: this.settings.baseUrl, link, hours });
+    await this.send(this.settings.from, [contact], plainMessage(this.settings.from, contact, mail.subject, mail.lines, now, lang));
   }
 
   /** Uses a link: the activated account, or null when the link is unknown, used or expired. */

@@ -13,7 +13,9 @@ import { Signups, type SendMail } from '../core/signup.ts';
 import { PasswordResets } from '../core/password-reset.ts';
 import { PHOTO_MAX_BYTES } from '../core/accounts.ts';
 import type { Account, Session } from '../core/types.ts';
-import { CSS, esc, page, type Html } from './html.ts';
+import { CSS, page, type Html } from './html.ts';
+import { LANG_COOKIE, langOf, negotiate, t, th, type Lang } from './i18n.ts';
+import { coreMessage } from './lang/core-messages.ts';
 import { boundaryOf, MultipartError, parseMultipart, readBody, type UploadedFile } from './multipart.ts';
 import { accountRoutes } from './pages/account.ts';
 import { groupRoutes } from './pages/groups.ts';
@@ -57,6 +59,8 @@ export interface WebState {
   form: Record<string, string>;
   /** the files of a multipart form (PHOTO_UPLOAD_PATH only) */
   files: Record<string, UploadedFile>;
+  /** the reader's language: ?lang=, else the bureau_lang cookie, else Accept-Language */
+  lang: Lang;
 }
 
 export type Ctx = Koa.ParameterizedContext<WebState>;
@@ -82,11 +86,23 @@ export function csrf(ctx: Ctx): string {
   return csrfTokenOf(ctx.state.secret);
 }
 
-/** Renders a page of the site with its frame. */
+/** The address of the page being read in the other language: its path and query, lang= replaced. */
+function inLang(ctx: Ctx, lang: Lang): string {
+  const q = new URLSearchParams(ctx.querystring);
+  q.set('lang', lang);
+  return `${ctx.path}?${q.toString()}`;
+}
+
+/** Renders a page of the site with its frame, in the reader's language. */
 export function render(ctx: Ctx, title: string, body: Html, o: { status?: number; notice?: string | null; error?: string | null } = {}): void {
+  const lang = ctx.state.lang;
   ctx.status = o.status ?? 200;
   ctx.type = 'text/html; charset=utf-8';
-  ctx.body = page({ title, who: ctx.state.account?.address ?? null, csrf: csrf(ctx), notice: o.notice ?? null, error: o.error ?? null }, body);
+  ctx.set('content-language', lang);
+  ctx.body = page({
+    lang, title, who: ctx.state.account?.address ?? null, csrf: csrf(ctx), notice: o.notice ?? null, error: o.error ?? null,
+    switchTo: { en: inLang(ctx, 'en'), fr: inLang(ctx, 'fr') },
+  }, body);
 }
 
 /** The account of a logged-in request; otherwise a redirect to the login page (saying so when the session timed out). */
@@ -96,14 +112,12 @@ export function requireAccount(ctx: Ctx): Account | null {
   return null;
 }
 
-/** A core error as a user reads it: status and message. */
-export function userError(err: unknown): { status: number; message: string } | null {
-  if (err instanceof InvalidInput) return { status: 400, message: capitalise(err.message) };
-  if (err instanceof LimitReached) return { status: 429, message: capitalise(err.message) };
-  if (err instanceof Conflict) return { status: 409, message: capitalise(err.message) };
-  if (err instanceof Forbidden) return { status: 403, message: capitalise(err.message) };
-  if (err instanceof NotFound) return { status: 404, message: capitalise(err.message) };
-  return null;
+/** A core error as a user reads it, in the reader's language: status and message. */
+export function userError(err: unknown, lang: Lang): { status: number; message: string } | null {
+  const status = err instanceof InvalidInput ? 400 : err instanceof LimitReached ? 429 : err instanceof Conflict ? 409
+    : err instanceof Forbidden ? 403 : err instanceof NotFound ? 404 : 0;
+  if (status === 0) return null;
+  return { status, message: capitalise(coreMessage(lang, (err as Error).message)) };
 }
 
 function capitalise(s: string): string {
@@ -116,6 +130,7 @@ export function clientAddress(ctx: Ctx): string {
 }
 
 const COOKIE = { httpOnly: true, secure: true, sameSite: 'lax' as const, path: '/', overwrite: true };
+const LANG_COOKIE_MS = 365 * 86_400_000;
 
 export function setSessionCookie(ctx: Ctx, token: string | null): void {
   ctx.cookies.set(SESSION_COOKIE, token, token ? COOKIE : { ...COOKIE, maxAge: 0 });
@@ -129,21 +144,22 @@ function same(a: string, b: string): boolean {
 
 /** Reads an urlencoded form, at most FORM_LIMIT bytes; each field once, as text. */
 async function readForm(ctx: Ctx): Promise<Record<string, string>> {
+  const lang = ctx.state.lang;
   const type = (ctx.get('content-type') || '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') throw new PageError(415, 'This address takes forms only (application/x-www-form-urlencoded).');
+  if (type !== 'application/x-www-form-urlencoded') throw new PageError(415, t(lang, 'This address takes forms only (application/x-www-form-urlencoded).'));
   const declared = Number(ctx.get('content-length') || '0');
-  if (declared > FORM_LIMIT) throw new PageError(413, 'The form is too large.');
+  if (declared > FORM_LIMIT) throw new PageError(413, t(lang, 'The form is too large.'));
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > FORM_LIMIT) throw new PageError(413, 'The form is too large.');
+    if (size > FORM_LIMIT) throw new PageError(413, t(lang, 'The form is too large.'));
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of new URLSearchParams(text)) {
-    if (k in out) throw new PageError(400, `The field ${k} was sent twice.`);
+    if (k in out) throw new PageError(400, t(lang, 'The field {field} was sent twice.', { field: k }));
     out[k] = v;
   }
   return out;
@@ -152,11 +168,12 @@ async function readForm(ctx: Ctx): Promise<Record<string, string>> {
 /** Reads the multipart form of PHOTO_UPLOAD_PATH, bounded; its files go to ctx.state.files, its fields are returned. */
 async function readUpload(ctx: Ctx): Promise<Record<string, string>> {
   try {
-    const boundary = boundaryOf(ctx.get('content-type') || '');
-    if (boundary === null) throw new PageError(415, 'This address takes a file upload only (multipart/form-data).');
-    const tooLarge = `The picture is larger than ${PHOTO_MAX_BYTES / 1024} KiB; make it smaller.`;
+    const lang = ctx.state.lang;
+    const boundary = boundaryOf(ctx.get('content-type') || '', lang);
+    if (boundary === null) throw new PageError(415, t(lang, 'This address takes a file upload only (multipart/form-data).'));
+    const tooLarge = t(lang, 'The picture is larger than {kib} KiB; make it smaller.', { kib: PHOTO_MAX_BYTES / 1024 });
     const body = await readBody(ctx.req as AsyncIterable<Buffer>, Number(ctx.get('content-length') || '0'), UPLOAD_LIMIT, tooLarge);
-    const form = parseMultipart(body, boundary);
+    const form = parseMultipart(body, boundary, lang);
     ctx.state.files = form.files;
     return form.fields;
   } catch (err) {
@@ -175,10 +192,22 @@ const HEADERS = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=()',
 } as const;
 
-const STATUS_TITLES: Record<number, string> = {
-  400: 'Bad request', 403: 'Forbidden', 404: 'Page not found', 405: 'Method not allowed', 409: 'Conflict',
-  413: 'Too large', 415: 'Unsupported form', 429: 'Too many requests', 500: 'Server error',
-};
+/** The title of an error page. */
+function statusTitle(lang: Lang, status: number): string {
+  switch (status) {
+    case 400: return t(lang, 'Bad request');
+    case 403: return t(lang, 'Forbidden');
+    case 404: return t(lang, 'Page not found');
+    case 405: return t(lang, 'Method not allowed');
+    case 409: return t(lang, 'Conflict');
+    case 410: return t(lang, 'Gone');
+    case 413: return t(lang, 'Too large');
+    case 415: return t(lang, 'Unsupported form');
+    case 429: return t(lang, 'Too many requests');
+    case 500: return t(lang, 'Server error');
+    default: return t(lang, 'Error');
+  }
+}
 
 export function webSite(core: Core, settings: WebSettings): { handler: ReturnType<Koa['callback']>; site: Site } {
   const sessions = new WebSessions(core);
@@ -193,19 +222,30 @@ export function webSite(core: Core, settings: WebSettings): { handler: ReturnTyp
   const site: Site = { core, sessions, signups, resets, settings };
   const app = new Koa<WebState>({ proxy: false });
 
+  // the reader's language: ?lang= (remembered in a cookie for a year), else the cookie, else Accept-Language
+  app.use(async (ctx, next) => {
+    const asked = langOf(typeof ctx.query.lang === 'string' ? ctx.query.lang : null);
+    if (asked) ctx.cookies.set(LANG_COOKIE, asked, { ...COOKIE, maxAge: LANG_COOKIE_MS });
+    ctx.state.lang = asked ?? langOf(ctx.cookies.get(LANG_COOKIE)) ?? negotiate(ctx.get('accept-language') || undefined);
+    ctx.set('vary', 'Accept-Language, Cookie');
+    await next();
+  });
+
   // security headers and the site's own error pages
   app.use(async (ctx, next) => {
     ctx.set(HEADERS);
     ctx.set('cache-control', 'no-store');
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new PageError(404, 'There is no page at this address.');
+      if (ctx.status === 404 && ctx.body === undefined) throw new PageError(404, t(ctx.state.lang, 'There is no page at this address.'));
     } catch (err) {
-      const known = err instanceof PageError ? { status: err.status, message: err.message } : userError(err);
+      const lang = ctx.state.lang;
+      const known = err instanceof PageError ? { status: err.status, message: err.message } : userError(err, lang);
       const status = known?.status ?? 500;
       if (!known) settings.log.error(`web: ${ctx.method} ${ctx.path}: ${(err as Error).stack ?? String(err)}`);
       ctx.state.secret ??= '';
-      render(ctx, STATUS_TITLES[status] ?? 'Error', { html: `<p>${esc(known?.message ?? 'Something went wrong on the server; it has been logged. Try again later.')}</p><p><a href="/">Back to the front page</a></p>` }, { status });
+      const message = known?.message ?? t(lang, 'Something went wrong on the server; it has been logged. Try again later.');
+      render(ctx, statusTitle(lang, status), th(lang, '<p>{message}</p><p><a href="/">Back to the front page</a></p>', { message }), { status });
       if (status === 405) ctx.set('allow', 'GET, HEAD, POST');
     }
   });
@@ -249,11 +289,11 @@ export function webSite(core: Core, settings: WebSettings): { handler: ReturnTyp
       const form = ctx.path === PHOTO_UPLOAD_PATH ? await readUpload(ctx) : await readForm(ctx);
       const given = form.csrf ?? '';
       if (!given || !same(given, csrfTokenOf(ctx.state.secret))) {
-        throw new PageError(403, 'This form has expired or did not come from this site. Go back, reload the page and send it again.');
+        throw new PageError(403, t(ctx.state.lang, 'This form has expired or did not come from this site. Go back, reload the page and send it again.'));
       }
       ctx.state.form = form;
     } else if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      throw new PageError(405, `The method ${ctx.method} is not used on the web site.`);
+      throw new PageError(405, t(ctx.state.lang, 'The method {method} is not used on the web site.', { method: ctx.method }));
     }
     await next();
   });
@@ -280,8 +320,28 @@ export function webSite(core: Core, settings: WebSettings): { handler: ReturnTyp
 export async function tryLogin(site: Site, ctx: Ctx, address: string, password: string): Promise<{ account: Account } | { error: string; status: number }> {
   const keys = loginKeys(clientAddress(ctx), address);
   const wait = site.core.throttle.blockedFor(keys);
-  if (wait > 0) return { status: 429, error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60_000)} minutes.` };
+  if (wait > 0) return { status: 429, error: tooManyFailures(ctx.state.lang, wait) };
   const account = await site.core.throttle.guard(keys, () => site.core.accounts.authenticate(address, password, 'web'));
-  if (!account) return { status: 401, error: 'The address or the password is wrong, or the account is not activated yet.' };
+  if (!account) return { status: 401, error: t(ctx.state.lang, 'The address or the password is wrong, or the account is not activated yet.') };
   return { account };
+}
+
+/** What a throttled password check says: how long to wait. */
+export function tooManyFailures(lang: Lang, waitMs: number): string {
+  return t(lang, 'Too many failed attempts. Try again in {minutes} minutes.', { minutes: Math.ceil(waitMs / 60_000) });
+}
+
+/**
+ * A check of the logged-in account's password (changing it, destroying the
+ * account) under the same shared throttle as the login: `check` answers null
+ * for a wrong password. The check's result, or the message and status of a
+ * refusal (429 while blocked, 400 for a wrong password).
+ */
+export async function throttledPasswordCheck<T>(site: Site, ctx: Ctx, address: string, wrong: string, check: () => Promise<T | null>): Promise<{ ok: T } | { error: string; status: number }> {
+  const keys = loginKeys(clientAddress(ctx), address);
+  const wait = site.core.throttle.blockedFor(keys);
+  if (wait > 0) return { status: 429, error: tooManyFailures(ctx.state.lang, wait) };
+  const result = await site.core.throttle.guard(keys, check);
+  if (result === null) return { status: 400, error: wrong };
+  return { ok: result };
 }

@@ -1,5 +1,7 @@
 // HTML of the web site: escaping, the page frame, form pieces. Everything a
 // user or a client typed goes through `esc`; no inline script or style.
+import { t, type Lang } from './i18n.ts';
+
 export function esc(s: string | number): string {
   return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -23,24 +25,36 @@ export function html(strings: TemplateStringsArray, ...values: (string | number 
 }
 
 export interface Frame {
+  readonly lang: Lang;
   readonly title: string;
   /** the logged-in account's address, for the header */
   readonly who?: string | null;
   readonly csrf: string;
   readonly notice?: string | null;
   readonly error?: string | null;
+  /** the address of this page in each language, for the language switch */
+  readonly switchTo: Readonly<Record<Lang, string>>;
+}
+
+/** The language switch: each language named in itself, marked with its own lang and hreflang. */
+function languageSwitch(f: Frame): Html {
+  const link = (lang: Lang, name: string): Html => f.lang === lang
+    ? html`<a href="${f.switchTo[lang]}" lang="${lang}" hreflang="${lang}" aria-current="true">${name}</a>`
+    : html`<a href="${f.switchTo[lang]}" lang="${lang}" hreflang="${lang}">${name}</a>`;
+  return html`<nav class="langs" aria-label="${t(f.lang, 'Language')}">${link('en', 'English')} · ${link('fr', 'Français')}</nav>`;
 }
 
 export function page(f: Frame, body: Html): string {
+  const l = f.lang;
   const nav = f.who
-    ? html`<nav aria-label="Main"><a href="/">Home</a> · <a href="/settings">Settings</a> · <a href="/groups">Groups</a> · <a href="/sharing">Sharing</a> · <a href="/help">Help</a>
-<form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="${f.csrf}"><button type="submit">Log out</button></form>
+    ? html`<nav aria-label="${t(l, 'Main')}"><a href="/">${t(l, 'Home')}</a> · <a href="/settings">${t(l, 'Settings')}</a> · <a href="/groups">${t(l, 'Groups')}</a> · <a href="/sharing">${t(l, 'Sharing')}</a> · <a href="/help">${t(l, 'Help')}</a>
+<form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="${f.csrf}"><button type="submit">${t(l, 'Log out')}</button></form>
 <span class="who">${f.who}</span></nav>`
-    : html`<nav aria-label="Main"><a href="/">Home</a> · <a href="/login">Log in</a> · <a href="/signup">Sign up</a> · <a href="/help">Help</a></nav>`;
+    : html`<nav aria-label="${t(l, 'Main')}"><a href="/">${t(l, 'Home')}</a> · <a href="/login">${t(l, 'Log in')}</a> · <a href="/signup">${t(l, 'Sign up')}</a> · <a href="/help">${t(l, 'Help')}</a></nav>`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="${l}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(f.title)} · Bureau</title><link rel="stylesheet" href="/site.css"></head>
-<body><header><a class="brand" href="/">Bureau</a>${nav.html}</header>
+<body><header><a class="brand" href="/">Bureau</a>${nav.html}${languageSwitch(f).html}</header>
 <main><h1>${esc(f.title)}</h1>
 ${f.notice ? `<p class="notice" role="status">${esc(f.notice)}</p>` : ''}${f.error ? `<p class="error" role="alert">${esc(f.error)}</p>` : ''}
 ${body.html}</main></body></html>
@@ -75,4 +89,5 @@ small{display:block;color:#555}.notice{background:#e7f5e7;padding:.5rem}.error{b
 form.inline{display:inline}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left}
 button{font:inherit;padding:.3rem .8rem}.danger{border:2px solid #b00}
 img.photo{width:96px;height:96px;object-fit:cover;border-radius:50%}
+.langs{margin-left:auto}
 `;

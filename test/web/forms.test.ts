@@ -254,13 +254,18 @@ for (const backend of BACKENDS) {
 
       it('profile and idle timeout: oversized, malformed and twice-sent fields, a form over 64 KiB', async () => {
         const before = await accountState(kate.id);
-        for (const field of ['firstName', 'lastName', 'organisation']) {
+        // each field is named as the form labels it, with its own limit, and control characters have their own message
+        for (const [field, label] of [['firstName', 'first name'], ['lastName', 'name'], ['organisation', 'organisation']] as const) {
           const fields = { firstName: 'Kate', lastName: 'Ross', organisation: 'Acme', [field]: 'x'.repeat(201) };
-          // for a first or last name the message says "name": account.ts checks the joined display name first
-          expectRefused(await b.post('/settings/profile', { csrf: token, ...fields }), 400, /^The (name|firstName|lastName|organisation) is longer than 200 characters\.$/, `long ${field}`);
+          expectRefused(await b.post('/settings/profile', { csrf: token, ...fields }), 400, new RegExp(`^The ${label} is longer than 200 characters\\.$`), `long ${field}`);
           const control = { firstName: 'Kate', lastName: 'Ross', organisation: 'Acme', [field]: 'a\u0007b' };
-          expectRefused(await b.post('/settings/profile', { csrf: token, ...control }), 400, /^The (name|firstName|lastName|organisation) cannot contain control characters\.$/, `control ${field}`);
+          expectRefused(await b.post('/settings/profile', { csrf: token, ...control }), 400, new RegExp(`^The ${label} cannot contain control characters such as tabs or line breaks\\.$`), `control ${field}`);
         }
+        // a form that lacks its fields changes nothing (it would have blanked the profile)
+        const incomplete = 'The profile form came without its fields; nothing was changed.';
+        expectRefused(await b.post('/settings/profile', { csrf: token }), 400, incomplete, 'no fields');
+        expectRefused(await b.post('/settings/profile', { csrf: token, firstName: 'Kate' }), 400, incomplete, 'first name only');
+        expectRefused(await b.post('/settings/profile', { csrf: token, firstName: 'Kate', lastName: 'Ross' }), 400, incomplete, 'no organisation');
         expectRefused(await b.raw('POST', '/settings/profile', `csrf=${token}&firstName=A&firstName=B&lastName=&organisation=`, FORM), 400, 'The field firstName was sent twice.', 'twice');
         expectRefused(await b.raw('POST', '/settings/profile', `csrf=${token}&firstName=${'k'.repeat(66_000)}`, FORM), 413, 'The form is too large.', 'over 64 KiB');
         const idle = 'The idle timeout must be a whole number of minutes from 1 to 1440.';
@@ -291,16 +296,41 @@ for (const backend of BACKENDS) {
         expect((await server.core.accounts.authenticate(kate.address, DAV_PASSWORD, 'web'))?.id).to.equal(kate.id);
       });
 
+      it('profile: a first name and a name each within the limit are saved even when together they are longer, and empty fields sent on purpose clear the profile', async () => {
+        const pia = await server.account('pia');
+        const p = await loggedIn(pia);
+        const pToken = Browser.csrf(await p.get('/settings'));
+        const first = 'F'.repeat(150);
+        const last = 'L'.repeat(150);
+        const saved = await p.post('/settings/profile', { csrf: pToken, firstName: first, lastName: last, organisation: 'Acme' });
+        expect(saved.status, alertOf(saved)).to.equal(302);
+        expect(saved.location).to.equal('/settings?done=profile');
+        const after = (await server.core.store.getAccount(pia.id))!;
+        expect(after.profile).to.include({ firstName: first, lastName: last, organisation: 'Acme' });
+        expect(after.name).to.equal(`${first} ${last}`.slice(0, 200));
+        const page = await p.get('/settings');
+        expect(page.text).to.include(`value="${first}"`).and.include(`value="${last}"`);
+        // empty strings are a choice: the profile is cleared, the display name kept
+        expect((await p.post('/settings/profile', { csrf: pToken, firstName: '', lastName: '', organisation: '' })).location).to.equal('/settings?done=profile');
+        const cleared = (await server.core.store.getAccount(pia.id))!;
+        expect(cleared.profile).to.include({ firstName: '', lastName: '', organisation: '' });
+        expect(cleared.name).to.equal(after.name);
+      });
+
       it('sessions: a missing, unknown, current or another account\'s session id ends nothing', async () => {
         const before = await accountState(kate.id);
         const leo = await server.account('leo');
         await loggedIn(leo);
         const leoSession = (await server.core.store.listSessions(leo.id))[0]!.id;
         const current = sessionIdOf(b.cookies.get('bureau_session')!);
-        for (const id of [undefined, '', 'x'.repeat(5000), current, leoSession]) {
+        // no id at all is a malformed form (400); an id that is not one of the account's other sessions is not found (404)
+        for (const id of [undefined, '', '  ']) {
           const fields: Record<string, string> = { csrf: token };
           if (id !== undefined) fields.id = id;
-          expectRefused(await b.post('/settings/sessions/end', fields), 404, 'There is no such other session of yours', `end ${String(id).slice(0, 20)}`);
+          expectRefused(await b.post('/settings/sessions/end', fields), 400, 'Choose the session to end: the form named none.', `end ${JSON.stringify(id)}`);
+        }
+        for (const id of ['x'.repeat(5000), current, leoSession]) {
+          expectRefused(await b.post('/settings/sessions/end', { csrf: token, id }), 404, 'There is no such other session of yours', `end ${String(id).slice(0, 20)}`);
         }
         expect(await accountState(kate.id)).to.deep.equal(before);
         expect((await server.core.store.listSessions(leo.id)).map((s) => s.id)).to.deep.equal([leoSession]);
@@ -358,6 +388,33 @@ for (const backend of BACKENDS) {
         expect(await accountState(nina.id)).to.deep.equal(afterLogout);
         expect((afterLogout as { sessions: string[] }).sessions).to.deep.equal([otherId]);
         expect((await other.get('/settings')).status).to.equal(200);
+      });
+
+      it('password checks of the settings count under the login throttle: a stolen session cannot guess the password', async () => {
+        const forgetClient = (): void => server.core.throttle.succeed(['ip:127.0.0.1', 'ip:::ffff:127.0.0.1']);
+        forgetClient();
+        const olga = await server.account('olga');
+        const o = await loggedIn(olga);
+        const oToken = Browser.csrf(await o.get('/settings'));
+        const before = await accountState(olga.id);
+        for (let i = 0; i < 5; i++) {
+          expectRefused(await o.post('/settings/password', { csrf: oToken, current: `guess-${i}`, next: 'a-stolen-new-password' }), 400, 'The current password is wrong.', `password guess ${i}`);
+          expectRefused(await o.post('/settings/destroy', { csrf: oToken, password: `guess-${i}`, confirm: 'yes' }), 400, 'The password is wrong; nothing was destroyed.', `destroy guess ${i}`);
+        }
+        // ten failures: now even the right password is not checked, here or at the login
+        const blocked = /^Too many failed attempts\. Try again in \d+ minutes\.$/;
+        expectRefused(await o.post('/settings/password', { csrf: oToken, current: DAV_PASSWORD, next: 'a-stolen-new-password' }), 429, blocked, 'password blocked');
+        expectRefused(await o.post('/settings/destroy', { csrf: oToken, password: DAV_PASSWORD, confirm: 'yes' }), 429, blocked, 'destroy blocked');
+        forgetClient();
+        expect((await browser().login(olga.address, DAV_PASSWORD)).status, 'login of the blocked account').to.equal(429);
+        expect(await accountState(olga.id)).to.deep.equal(before);
+        // a new password against the policy is not a wrong guess
+        const pat = await server.account('pat2');
+        const q = await loggedIn(pat);
+        const qToken = Browser.csrf(await q.get('/settings'));
+        for (let i = 0; i < 12; i++) expectRefused(await q.post('/settings/password', { csrf: qToken, current: DAV_PASSWORD, next: 'short' }), 400, 'at least 10', `policy ${i}`);
+        expect((await q.post('/settings/password', { csrf: qToken, current: DAV_PASSWORD, next: 'a-brand-new-password' })).location).to.equal('/settings?done=password');
+        forgetClient();
       });
     });
   });

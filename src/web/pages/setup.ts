@@ -15,6 +15,7 @@ import type Koa from 'koa';
 import type Router from '@koa/router';
 import { render, requireAccount, type Ctx, type Site, type WebState } from '../app.ts';
 import { esc, html, type Html } from '../html.ts';
+import { t, th, type Lang } from '../i18n.ts';
 
 /** Where the clients find the server: the configured hostname and ports (0: off). */
 export interface ClientHosts {
@@ -277,38 +278,50 @@ ${plist(profile, '')}</plist>
 
 // ---- help pages ----
 
-function trustCa(): Html {
-  return html`<p>If the server uses its own generated certificate, first make the computer trust the server's <code>ca.pem</code> (ask the operator for it; it is in the server's <code>certs</code> folder). Windows: double-click it, <em>Install Certificate</em>, <em>Local Machine</em>, <em>Trusted Root Certification Authorities</em>. macOS: open it in Keychain Access and set it to <em>Always Trust</em>. Linux: copy it to <code>/usr/local/share/ca-certificates/bureau.crt</code> and run <code>update-ca-certificates</code>.</p>`;
+function trustCa(l: Lang): Html {
+  return html`<p>${th(l, 'If the server uses its own generated certificate, first make the computer trust the server\'s <code>ca.pem</code> (ask the operator for it; it is in the server\'s <code>certs</code> folder). Windows: double-click it, <em>Install Certificate</em>, <em>Local Machine</em>, <em>Trusted Root Certification Authorities</em>. macOS: open it in Keychain Access and set it to <em>Always Trust</em>. Linux: copy it to <code>/usr/local/share/ca-certificates/bureau.crt</code> and run <code>update-ca-certificates</code>.')}</p>`;
 }
 
-const HELP_TITLES: Record<string, string> = {
-  mail: 'Help: mail', calendars: 'Help: calendars and contacts', drive: 'Help: the drive', apple: 'Help: iPhone, iPad and Mac',
-};
-
-function helpBody(tool: string, h: ClientHosts, address: string): Html | null {
-  const origin = webOrigin(h);
-  const user = address || 'your full address';
+function helpTitle(l: Lang, tool: string): string | null {
   switch (tool) {
-    case 'mail': return html`<p>Most programs set themselves up from your address and password alone: Thunderbird reads <code>${origin}/.well-known/autoconfig/mail/config-v1.1.xml</code>, Outlook reads <code>${origin}/autodiscover/autodiscover.xml</code>. Otherwise, give these settings.</p>
-<table><tr><th>what</th><th>server</th><th>port</th><th>security</th></tr>
-${h.imaps ? html`<tr><td>incoming (IMAP)</td><td>${h.hostname}</td><td>${h.imaps}</td><td>SSL/TLS</td></tr>` : ''}
-${h.imap ? html`<tr><td>incoming (IMAP)</td><td>${h.hostname}</td><td>${h.imap}</td><td>STARTTLS</td></tr>` : ''}
-${h.submissions ? html`<tr><td>outgoing (SMTP)</td><td>${h.hostname}</td><td>${h.submissions}</td><td>SSL/TLS</td></tr>` : ''}
-${h.submission ? html`<tr><td>outgoing (SMTP)</td><td>${h.hostname}</td><td>${h.submission}</td><td>STARTTLS</td></tr>` : ''}</table>
-<p>User name: ${user}, for both; password: your account's password (normal password).</p>`;
-    case 'calendars': return html`<p>CalDAV (calendars) and CardDAV (contacts) at <code>${origin}/</code>; programs find your calendars and address books through <code>${origin}/.well-known/caldav</code> and <code>${origin}/.well-known/carddav</code>. User name: ${user}; password: your account's password.</p>
-<ul><li>Thunderbird: <em>New Calendar</em> → <em>On the Network</em> → user name ${user}, location <code>${origin}/</code>; address books: <em>New CardDAV Address Book</em>, same location.</li>
-<li>Android (DAVx⁵): <em>Login with URL and user name</em>, base URL <code>${origin}/</code>.</li>
-<li>iPhone, iPad, Mac: <a href="/help/apple">install the configuration profile</a>.</li></ul>`;
-    case 'drive': return html`<p>Your documents are a network drive (WebDAV) at <code>${origin}/files/</code>, for your address and password.</p>
-${trustCa()}
-<h2>Windows</h2><p>Explorer: <em>This PC</em> → <em>Map network drive</em> → Folder <code>${origin}/files/</code> → tick <em>Connect using different credentials</em> → your address and password. Windows refuses files over 50 MB unless <code>HKLM\\SYSTEM\\CurrentControlSet\\Services\\WebClient\\Parameters\\FileSizeLimitInBytes</code> is raised (for example to <code>0xffffffff</code> for 4 GiB) and the WebClient service restarted.</p>
-<h2>macOS</h2><p>Finder: <em>Go</em> → <em>Connect to Server</em> (⌘K) → <code>${origin}/files/</code> → <em>Registered User</em> with your address and password.</p>
-<h2>Linux</h2><p>GNOME Files: <em>Other Locations</em> → <code>davs://${h.hostname}${h.https === 443 ? '' : `:${h.https}`}/files/</code>. Or davfs2: <code>sudo mount -t davfs ${origin}/files/ /mnt/bureau</code>. Or rclone: <code>rclone config create bureau webdav url=${origin}/files/ vendor=other user=${address || 'ADDRESS'} pass=$(rclone obscure PASSWORD)</code>.</p>`;
-    case 'apple': return html`<p>One profile sets up mail, calendars and contacts on an iPhone, an iPad or a Mac. It holds no password: the device asks for it while installing.</p>
-<p>${address ? html`<a href="/setup/apple.mobileconfig">Download the profile for ${address}</a>` : html`<a href="/login">Log in</a> first, then come back here to download your profile.`}</p>
-<p>iPhone and iPad: open the downloaded file in <em>Settings</em> → <em>Profile Downloaded</em> → <em>Install</em>. Mac: double-click it, then <em>System Settings</em> → <em>Privacy &amp; Security</em> → <em>Profiles</em> → <em>Install</em>.</p>
-${trustCa()}`;
+    case 'mail': return t(l, 'Help: mail');
+    case 'calendars': return t(l, 'Help: calendars and contacts');
+    case 'drive': return t(l, 'Help: the drive');
+    case 'apple': return t(l, 'Help: iPhone, iPad and Mac');
+    default: return null;
+  }
+}
+
+function helpBody(l: Lang, tool: string, h: ClientHosts, address: string): Html | null {
+  const origin = webOrigin(h);
+  const user = address || t(l, 'your full address');
+  const incoming = t(l, 'incoming (IMAP)');
+  const outgoing = t(l, 'outgoing (SMTP)');
+  switch (tool) {
+    case 'mail': return html`<p>${th(l, 'Most programs set themselves up from your address and password alone: Thunderbird reads <code>{autoconfig}</code>, Outlook reads <code>{autodiscover}</code>. Otherwise, give these settings.', { autoconfig: `${origin}/.well-known/autoconfig/mail/config-v1.1.xml`, autodiscover: `${origin}/autodiscover/autodiscover.xml` })}</p>
+<table><tr><th>${t(l, 'what')}</th><th>${t(l, 'server')}</th><th>${t(l, 'port')}</th><th>${t(l, 'security')}</th></tr>
+${h.imaps ? html`<tr><td>${incoming}</td><td>${h.hostname}</td><td>${h.imaps}</td><td>SSL/TLS</td></tr>` : ''}
+${h.imap ? html`<tr><td>${incoming}</td><td>${h.hostname}</td><td>${h.imap}</td><td>STARTTLS</td></tr>` : ''}
+${h.submissions ? html`<tr><td>${outgoing}</td><td>${h.hostname}</td><td>${h.submissions}</td><td>SSL/TLS</td></tr>` : ''}
+${h.submission ? html`<tr><td>${outgoing}</td><td>${h.hostname}</td><td>${h.submission}</td><td>STARTTLS</td></tr>` : ''}</table>
+<p>${t(l, 'User name: {user}, for both; password: your account\'s password (normal password).', { user })}</p>`;
+    case 'calendars': return html`<p>${th(l, 'CalDAV (calendars) and CardDAV (contacts) at <code>{origin}/</code>; programs find your calendars and address books through <code>{origin}/.well-known/caldav</code> and <code>{origin}/.well-known/carddav</code>. User name: {user}; password: your account\'s password.', { origin, user })}</p>
+<ul><li>${th(l, 'Thunderbird: <em>New Calendar</em> → <em>On the Network</em> → user name {user}, location <code>{origin}/</code>; address books: <em>New CardDAV Address Book</em>, same location.', { origin, user })}</li>
+<li>${th(l, 'Android (DAVx⁵): <em>Login with URL and user name</em>, base URL <code>{origin}/</code>.', { origin })}</li>
+<li>${th(l, 'iPhone, iPad, Mac: <a href="/help/apple">install the configuration profile</a>.')}</li></ul>`;
+    case 'drive': return html`<p>${th(l, 'Your documents are a network drive (WebDAV) at <code>{origin}/files/</code>, for your address and password.', { origin })}</p>
+${trustCa(l)}
+<h2>Windows</h2><p>${th(l, 'Explorer: <em>This PC</em> → <em>Map network drive</em> → Folder <code>{origin}/files/</code> → tick <em>Connect using different credentials</em> → your address and password. Windows refuses files over 50 MB unless <code>{key}</code> is raised (for example to <code>0xffffffff</code> for 4 GiB) and the WebClient service restarted.', { origin, key: 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\WebClient\\Parameters\\FileSizeLimitInBytes' })}</p>
+<h2>macOS</h2><p>${th(l, 'Finder: <em>Go</em> → <em>Connect to Server</em> (⌘K) → <code>{origin}/files/</code> → <em>Registered User</em> with your address and password.', { origin })}</p>
+<h2>Linux</h2><p>${th(l, 'GNOME Files: <em>Other Locations</em> → <code>{davs}</code>. Or davfs2: <code>{davfs}</code>. Or rclone: <code>{rclone}</code>.', {
+    davs: `davs://${h.hostname}${h.https === 443 ? '' : `:${h.https}`}/files/`,
+    davfs: `sudo mount -t davfs ${origin}/files/ /mnt/bureau`,
+    rclone: `rclone config create bureau webdav url=${origin}/files/ vendor=other user=${address || 'ADDRESS'} pass=$(rclone obscure PASSWORD)`,
+  })}</p>`;
+    case 'apple': return html`<p>${t(l, 'One profile sets up mail, calendars and contacts on an iPhone, an iPad or a Mac. It holds no password: the device asks for it while installing.')}</p>
+<p>${address ? html`<a href="/setup/apple.mobileconfig">${t(l, 'Download the profile for {address}', { address })}</a>` : th(l, '<a href="/login">Log in</a> first, then come back here to download your profile.')}</p>
+<p>${th(l, 'iPhone and iPad: open the downloaded file in <em>Settings</em> → <em>Profile Downloaded</em> → <em>Install</em>. Mac: double-click it, then <em>System Settings</em> → <em>Privacy &amp; Security</em> → <em>Profiles</em> → <em>Install</em>.')}</p>
+${trustCa(l)}`;
     default: return null;
   }
 }
@@ -325,28 +338,32 @@ export function setupRoutes(router: Router<WebState>, site: Site): void {
   });
 
   router.get('/help', (ctx) => {
-    render(ctx, 'Help', helpIndex(hostsOf(site)));
+    render(ctx, t(ctx.state.lang, 'Help'), helpIndex(ctx.state.lang, hostsOf(site)));
   });
 
   router.get('/help/:tool', (ctx, next) => {
+    const l = ctx.state.lang;
     const tool = String(ctx.params.tool ?? '');
-    const body = helpBody(tool, hostsOf(site), ctx.state.account?.address ?? '');
-    if (!body) return next();
-    render(ctx, HELP_TITLES[tool]!, body);
+    const body = helpBody(l, tool, hostsOf(site), ctx.state.account?.address ?? '');
+    const title = helpTitle(l, tool);
+    if (!body || !title) return next();
+    render(ctx, title, body);
   });
 }
 
 /** The help index: where each tool is, every host and port from the configuration (a port set to 0 is left out). */
-function helpIndex(h: ClientHosts): Html {
+function helpIndex(l: Lang, h: ClientHosts): Html {
   const origin = webOrigin(h);
-  const ports = (list: [number, string][]): string => list.filter(([p]) => p > 0).map(([p, how]) => `${p} (${how})`).join(' or ');
+  const ports = (list: [number, string][]): string => list.filter(([p]) => p > 0).map(([p, how]) => `${p} (${how})`).join(` ${t(l, 'or')} `);
   const imap = ports([[h.imaps, 'TLS'], [h.imap, 'STARTTLS']]);
   const smtp = ports([[h.submissions, 'TLS'], [h.submission, 'STARTTLS']]);
-  return html`<h2>Mail</h2><p>${imap ? html`Incoming mail (IMAP) at ${h.hostname}, port ${imap}. ` : 'This server offers no IMAP access. '}${smtp ? html`Outgoing mail (SMTP submission) at ${h.hostname}, port ${smtp}. ` : 'This server offers no SMTP submission. '}The user name is your full address.</p>
-<h2>Calendars and contacts</h2><p>CalDAV and CardDAV at <code>${origin}/</code> (found through <code>${origin}/.well-known/caldav</code> and <code>${origin}/.well-known/carddav</code>).</p>
-<h2>Documents</h2><p>Mount <code>${origin}/files/</code> as a network drive (WebDAV).</p>
-<h2>Step by step</h2>${HELP_LINKS}`;
+  return html`<h2>${t(l, 'Mail')}</h2><p>${imap ? t(l, 'Incoming mail (IMAP) at {host}, port {ports}.', { host: h.hostname, ports: imap }) : t(l, 'This server offers no IMAP access.')} ${smtp ? t(l, 'Outgoing mail (SMTP submission) at {host}, port {ports}.', { host: h.hostname, ports: smtp }) : t(l, 'This server offers no SMTP submission.')} ${t(l, 'The user name is your full address.')}</p>
+<h2>${t(l, 'Calendars and contacts')}</h2><p>${th(l, 'CalDAV and CardDAV at <code>{origin}/</code> (found through <code>{origin}/.well-known/caldav</code> and <code>{origin}/.well-known/carddav</code>).', { origin })}</p>
+<h2>${t(l, 'Documents')}</h2><p>${th(l, 'Mount <code>{origin}/files/</code> as a network drive (WebDAV).', { origin })}</p>
+<h2>${t(l, 'Step by step')}</h2>${helpLinks(l)}`;
 }
 
 /** The links of the help index. */
-export const HELP_LINKS: Html = html`<ul><li><a href="/help/mail">Mail</a></li><li><a href="/help/calendars">Calendars and contacts</a></li><li><a href="/help/drive">The drive (Windows, macOS, Linux)</a></li><li><a href="/help/apple">iPhone, iPad and Mac (configuration profile)</a></li></ul>`;
+export function helpLinks(l: Lang): Html {
+  return html`<ul><li><a href="/help/mail">${t(l, 'Mail')}</a></li><li><a href="/help/calendars">${t(l, 'Calendars and contacts')}</a></li><li><a href="/help/drive">${t(l, 'The drive (Windows, macOS, Linux)')}</a></li><li><a href="/help/apple">${t(l, 'iPhone, iPad and Mac (configuration profile)')}</a></li></ul>`;
+}

@@ -11,20 +11,87 @@ import type { MyShare, ShareLine, SharedWithMe, ShareableCollection, Whereabouts
 import type { Group, Right, Tool } from '../../core/types.ts';
 import { csrf, render, requireAccount, userError, type Ctx, type Site, type WebState } from '../app.ts';
 import { csrfField, html, type Html } from '../html.ts';
+import { t, th, type Lang } from '../i18n.ts';
+import { coreMessage } from '../lang/core-messages.ts';
 
-const NOTICES: Record<string, string> = {
-  shared: 'The share was made.',
-  changed: 'The rights of the share were changed.',
-  withdrawn: 'The share was withdrawn; its group lost access at once.',
-};
+function notice(l: Lang, done: string): string | null {
+  switch (done) {
+    case 'shared': return t(l, 'The share was made.');
+    case 'changed': return t(l, 'The rights of the share were changed.');
+    case 'withdrawn': return t(l, 'The share was withdrawn; its group lost access at once.');
+    default: return null;
+  }
+}
 
-const TOOL_TITLES: Record<Tool, string> = { calendar: 'Calendars', contacts: 'Address books', files: 'Drive', mail: 'Mail' };
-const TOOL_THING: Record<Tool, string> = { calendar: 'calendar', contacts: 'address book', files: 'folder', mail: 'mailbox' };
-const ITEM_THING: Record<Tool, string> = { calendar: 'event', contacts: 'contact', files: 'file', mail: 'message' };
+function toolTitle(l: Lang, tool: Tool): string {
+  switch (tool) {
+    case 'calendar': return t(l, 'Calendars');
+    case 'contacts': return t(l, 'Address books');
+    case 'files': return t(l, 'Drive');
+    case 'mail': return t(l, 'Mail');
+  }
+}
 
-const PRESET_TITLES: Record<string, string> = {
-  read: 'read', 'read-write': 'read and write', freebusy: 'busy times only', deposit: 'drop files in only',
-};
+/** A collection in words: 'calendar “Calendar”'. */
+function collectionWords(l: Lang, tool: Tool, path: string): string {
+  switch (tool) {
+    case 'calendar': return t(l, 'calendar “{path}”', { path });
+    case 'contacts': return t(l, 'address book “{path}”', { path });
+    case 'files': return t(l, 'folder “{path}”', { path });
+    case 'mail': return t(l, 'mailbox “{path}”', { path });
+  }
+}
+
+/** An item in its collection, in words: 'Event “Lunch” in the calendar “Calendar”'. */
+function itemWords(l: Lang, tool: Tool, title: string, path: string): string {
+  switch (tool) {
+    case 'calendar': return t(l, 'Event {title} in the calendar “{path}”', { title, path });
+    case 'contacts': return t(l, 'Contact {title} in the address book “{path}”', { title, path });
+    case 'files': return t(l, 'File {title} in the folder “{path}”', { title, path });
+    case 'mail': return t(l, 'Message {title} in the mailbox “{path}”', { title, path });
+  }
+}
+
+/** 'a calendar', 'an address book'… */
+function aCollection(l: Lang, tool: Tool): string {
+  switch (tool) {
+    case 'calendar': return t(l, 'a calendar');
+    case 'contacts': return t(l, 'an address book');
+    case 'files': return t(l, 'a folder');
+    case 'mail': return t(l, 'a mailbox');
+  }
+}
+
+/** 'event', 'contact'… */
+function itemThing(l: Lang, tool: Tool): string {
+  switch (tool) {
+    case 'calendar': return t(l, 'event');
+    case 'contacts': return t(l, 'contact');
+    case 'files': return t(l, 'file');
+    case 'mail': return t(l, 'message');
+  }
+}
+
+function presetTitle(l: Lang, preset: string): string {
+  switch (preset) {
+    case 'read': return t(l, 'read');
+    case 'read-write': return t(l, 'read and write');
+    case 'freebusy': return t(l, 'busy times only');
+    case 'deposit': return t(l, 'drop files in only');
+    default: return preset;
+  }
+}
+
+function rightWord(l: Lang, right: string): string {
+  switch (right) {
+    case 'read': return t(l, 'read');
+    case 'write': return t(l, 'write');
+    case 'delete': return t(l, 'delete');
+    case 'freebusy': return t(l, 'busy times');
+    case 'deposit': return t(l, 'drop files');
+    default: return right;
+  }
+}
 
 /** The presets that make sense on a collection of the tool, or on one item. */
 function presetsFor(tool: Tool, onItem: boolean): string[] {
@@ -34,23 +101,22 @@ function presetsFor(tool: Tool, onItem: boolean): string[] {
   return ['read', 'read-write'];
 }
 
-function rightsText(line: ShareLine): string {
-  return line.preset ? PRESET_TITLES[line.preset] ?? line.preset : line.grant.rights.join(', ');
+function rightsText(l: Lang, line: ShareLine): string {
+  return line.preset ? presetTitle(l, line.preset) : line.grant.rights.map((r) => rightWord(l, r)).join(', ');
 }
 
 const upper = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
-const withArticle = (thing: string): string => `${/^[aeiou]/.test(thing) ? 'an' : 'a'} ${thing}`;
 
 /** What a share is on, in words: 'Calendar “Calendar”', 'Event “Lunch” (lunch.ics) in the calendar “Calendar”'. */
-function what(line: ShareLine): string {
-  const where = `${TOOL_THING[line.tool]} “${line.path.join('/')}”`;
-  if (!line.item) return upper(where);
-  const title = line.item.title === line.item.name ? `“${line.item.name}”` : `“${line.item.title}” (${line.item.name})`;
-  return `${upper(ITEM_THING[line.tool])} ${title} in the ${where}`;
+function what(l: Lang, line: ShareLine): string {
+  const path = line.path.join('/');
+  if (!line.item) return upper(collectionWords(l, line.tool, path));
+  const title = line.item.title === line.item.name ? t(l, '“{name}”', { name: line.item.name }) : t(l, '“{title}” ({name})', { title: line.item.title, name: line.item.name });
+  return itemWords(l, line.tool, title, path);
 }
 
-function presetMenu(id: string, label: string, presets: readonly string[], selected: string | null): Html {
-  return html`<select id="${id}" name="rights" aria-label="${label}">${presets.map((p) => html`<option value="${p}"${p === selected ? html` selected` : ''}>${PRESET_TITLES[p] ?? p}</option>`)}</select>`;
+function presetMenu(l: Lang, id: string, label: string, presets: readonly string[], selected: string | null): Html {
+  return html`<select id="${id}" name="rights" aria-label="${label}">${presets.map((p) => html`<option value="${p}"${p === selected ? html` selected` : ''}>${presetTitle(l, p)}</option>`)}</select>`;
 }
 
 /** A URL path from plain segments, '@' kept readable. */
@@ -58,107 +124,125 @@ function urlPath(segments: readonly string[]): string {
   return segments.map((s) => encodeURIComponent(s).replace(/%40/g, '@')).join('/');
 }
 
-function whereHtml(site: Site, address: string, where: Whereabouts): Html {
+function whereHtml(l: Lang, site: Site, address: string, where: Whereabouts): Html {
   const base = site.settings.baseUrl.replace(/\/$/, '');
   switch (where.kind) {
     case 'dav': {
       // the layout of src/protocols/dav/groupware/tree.ts: a collection shared with the account is `shared-ID` in its home
       const url = `${base}/dav/${where.home}/${urlPath([address, `shared-${where.collectionId}`])}/${where.name ? urlPath([where.name]) : ''}`;
-      return html`${where.home === 'calendars' ? 'In your calendar app' : 'In your contacts app'}: <code>${url}</code>`;
+      return where.home === 'calendars'
+        ? th(l, 'In your calendar app: <code>{url}</code>', { url })
+        : th(l, 'In your contacts app: <code>{url}</code>', { url });
     }
     case 'drive': {
       const url = `${base}/files/${urlPath(where.segments)}${where.folder ? '/' : ''}`;
-      return html`On the drive: <strong>${where.segments.join('/')}${where.folder ? '/' : ''}</strong> (<code>${url}</code>)`;
+      return th(l, 'On the drive: <strong>{path}</strong> (<code>{url}</code>)', { path: `${where.segments.join('/')}${where.folder ? '/' : ''}`, url });
     }
     case 'mailbox':
-      return html`In your mail app: the folder <strong>${where.path}</strong>`;
+      return th(l, 'In your mail app: the folder <strong>{path}</strong>', { path: where.path });
     case 'unlisted':
-      return html`${upper(where.reason)}.`;
+      return html`${upper(coreMessage(l, where.reason))}.`;
   }
 }
 
-function ownerText(line: ShareLine, meId: number): string {
-  if (line.owner.kind === 'group') return `the group ${line.owner.group.name}`;
-  return line.owner.account.id === meId ? 'you' : line.owner.account.address;
+function ownerText(l: Lang, line: ShareLine, meId: number): string {
+  if (line.owner.kind === 'group') return t(l, 'the group {group}', { group: line.owner.group.name });
+  return line.owner.account.id === meId ? t(l, 'you') : line.owner.account.address;
 }
 
-function mySharesHtml(token: string, shares: readonly MyShare[], meId: number): Html {
-  if (shares.length === 0) return html`<p>You share nothing yet.</p>`;
+function mySharesHtml(l: Lang, token: string, shares: readonly MyShare[], meId: number): Html {
+  if (shares.length === 0) return html`<p>${t(l, 'You share nothing yet.')}</p>`;
   const sections: Html[] = [];
   for (const tool of ['calendar', 'contacts', 'files', 'mail'] as const) {
     const mine = shares.filter((s) => s.tool === tool);
     if (mine.length === 0) continue;
     const rows = mine.map((s) => {
       const id = s.grant.id;
-      const label = `Rights of ${s.group.name} on ${what(s)}`;
+      const label = t(l, 'Rights of {group} on {what}', { group: s.group.name, what: what(l, s) });
       const forms = s.canChange ? html`
 <form method="post" action="/sharing/change" class="inline">${csrfField(token)}<input type="hidden" name="share" value="${id}">
-${presetMenu(`rights-${id}`, label, presetsFor(s.tool, s.item !== null), s.preset)}<button type="submit">Change</button></form>
-<form method="post" action="/sharing/withdraw" class="inline">${csrfField(token)}<input type="hidden" name="share" value="${id}"><button type="submit">Withdraw</button></form>` : html`You may not change it.`;
-      return html`<tr><td>${what(s)}</td><td>${ownerText(s, meId)}</td><td>${s.group.name}</td><td>${rightsText(s)}</td><td>${forms}</td></tr>`;
+${presetMenu(l, `rights-${id}`, label, presetsFor(s.tool, s.item !== null), s.preset)}<button type="submit">${t(l, 'Change')}</button></form>
+<form method="post" action="/sharing/withdraw" class="inline">${csrfField(token)}<input type="hidden" name="share" value="${id}"><button type="submit">${t(l, 'Withdraw')}</button></form>` : html`${t(l, 'You may not change it.')}`;
+      return html`<tr><td>${what(l, s)}</td><td>${ownerText(l, s, meId)}</td><td>${s.group.name}</td><td>${rightsText(l, s)}</td><td>${forms}</td></tr>`;
     });
-    sections.push(html`<h3>${TOOL_TITLES[tool]}</h3>
-<table><thead><tr><th>What</th><th>Whose</th><th>Shared with</th><th>Rights</th><th></th></tr></thead><tbody>${rows}</tbody></table>`);
+    sections.push(html`<h3>${toolTitle(l, tool)}</h3>
+<table><thead><tr><th>${t(l, 'What')}</th><th>${t(l, 'Whose')}</th><th>${t(l, 'Shared with')}</th><th>${t(l, 'Rights')}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`);
   }
   return html`${sections}`;
 }
 
-function shareFormHtml(token: string, shareable: readonly ShareableCollection[], groups: readonly Group[]): Html {
-  if (groups.length === 0) return html`<p>You are in no group yet: <a href="/groups">create or join one</a> to share with its members.</p>`;
-  const options = shareable.map((c) => html`<option value="${c.collection.id}">${c.group ? `${c.group.name} (group) — ` : ''}${TOOL_THING[c.tool]} “${c.path.join('/')}”</option>`);
+function shareFormHtml(l: Lang, token: string, shareable: readonly ShareableCollection[], groups: readonly Group[]): Html {
+  if (groups.length === 0) return html`<p>${th(l, 'You are in no group yet: <a href="/groups">create or join one</a> to share with its members.')}</p>`;
+  const options = shareable.map((c) => html`<option value="${c.collection.id}">${c.group ? `${t(l, '{group} (group)', { group: c.group.name })} — ` : ''}${collectionWords(l, c.tool, c.path.join('/'))}</option>`);
   return html`<form method="post" action="/sharing/share">${csrfField(token)}
-<p><label for="collection">What to share</label><select id="collection" name="collection" required>${options}</select></p>
-<p><label for="group">With the group</label><select id="group" name="group" required>${groups.map((g) => html`<option value="${g.id}">${g.name}</option>`)}</select></p>
-<p><label for="rights">Rights</label><select id="rights" name="rights" aria-describedby="rights-hint">${Object.keys(SHARE_PRESETS).map((p) => html`<option value="${p}">${PRESET_TITLES[p] ?? p}</option>`)}</select>
-<small id="rights-hint">Busy times only is for calendars; drop files in only is for drive folders.</small></p>
-<p><button type="submit">Share</button></p></form>`;
+<p><label for="collection">${t(l, 'What to share')}</label><select id="collection" name="collection" required>${options}</select></p>
+<p><label for="group">${t(l, 'With the group')}</label><select id="group" name="group" required>${groups.map((g) => html`<option value="${g.id}">${g.name}</option>`)}</select></p>
+<p><label for="rights">${t(l, 'Rights')}</label><select id="rights" name="rights" aria-describedby="rights-hint">${Object.keys(SHARE_PRESETS).map((p) => html`<option value="${p}">${presetTitle(l, p)}</option>`)}</select>
+<small id="rights-hint">${t(l, 'Busy times only is for calendars; drop files in only is for drive folders.')}</small></p>
+<p><button type="submit">${t(l, 'Share')}</button></p></form>`;
 }
 
-function withMeHtml(site: Site, address: string, lines: readonly SharedWithMe[], groups: readonly Group[], meId: number): Html {
-  if (lines.length === 0) return html`<p>Nothing is shared with your groups yet.</p>`;
+function withMeHtml(l: Lang, site: Site, address: string, lines: readonly SharedWithMe[], groups: readonly Group[], meId: number): Html {
+  if (lines.length === 0) return html`<p>${t(l, 'Nothing is shared with your groups yet.')}</p>`;
   const sections: Html[] = [];
   for (const g of groups) {
-    const mine = lines.filter((l) => l.group.id === g.id);
+    const mine = lines.filter((x) => x.group.id === g.id);
     if (mine.length === 0) continue;
-    sections.push(html`<h3>Through the group ${g.name}</h3>
-<table><thead><tr><th>What</th><th>Whose</th><th>Rights</th><th>Where to find it</th></tr></thead><tbody>
-${mine.map((l) => html`<tr><td>${what(l)}</td><td>${ownerText(l, meId)}</td><td>${rightsText(l)}</td><td>${whereHtml(site, address, l.where)}</td></tr>`)}</tbody></table>`);
+    sections.push(html`<h3>${t(l, 'Through the group {group}', { group: g.name })}</h3>
+<table><thead><tr><th>${t(l, 'What')}</th><th>${t(l, 'Whose')}</th><th>${t(l, 'Rights')}</th><th>${t(l, 'Where to find it')}</th></tr></thead><tbody>
+${mine.map((x) => html`<tr><td>${what(l, x)}</td><td>${ownerText(l, x, meId)}</td><td>${rightsText(l, x)}</td><td>${whereHtml(l, site, address, x.where)}</td></tr>`)}</tbody></table>`);
   }
   return html`${sections}`;
 }
 
 async function sharingPage(site: Site, ctx: Ctx, o: { status?: number; error?: string } = {}): Promise<void> {
+  const l = ctx.state.lang;
   const me = ctx.state.account!;
   const token = csrf(ctx);
   const [mine, withMe, shareable, groups] = await Promise.all([
     site.core.sharing.ownShares(me.id), site.core.sharing.sharedWithMe(me.id), site.core.sharing.shareable(me.id), site.core.groups.listOf(me.id),
   ]);
-  render(ctx, 'Sharing', html`
-<p>What you share goes to whole groups: every member of the group gets the rights you choose, and loses them as soon as you withdraw the share or they leave the group.</p>
-<h2 id="mine">What I share</h2>
-${mySharesHtml(token, mine, me.id)}
-<h2 id="share">Share a calendar, address book, folder or mailbox</h2>
-${shareFormHtml(token, shareable, groups)}
-<h2 id="with-me">Shared with me</h2>
-${withMeHtml(site, me.address, withMe, groups, me.id)}`, { status: o.status, error: o.error, notice: NOTICES[String(ctx.query.done ?? '')] ?? null });
+  render(ctx, t(l, 'Sharing'), html`
+<p>${t(l, 'What you share goes to whole groups: every member of the group gets the rights you choose, and loses them as soon as you withdraw the share or they leave the group.')}</p>
+<h2 id="mine">${t(l, 'What I share')}</h2>
+${mySharesHtml(l, token, mine, me.id)}
+<h2 id="share">${t(l, 'Share a calendar, address book, folder or mailbox')}</h2>
+${shareFormHtml(l, token, shareable, groups)}
+<h2 id="with-me">${t(l, 'Shared with me')}</h2>
+${withMeHtml(l, site, me.address, withMe, groups, me.id)}`, { status: o.status, error: o.error, notice: notice(l, String(ctx.query.done ?? '')) });
 }
 
+/** A form field naming something by its number. */
+type IdWhat = 'share' | 'collection' | 'group';
+
 /** A positive whole number given in a form field, else InvalidInput naming the field. */
-function idField(ctx: Ctx, name: string, what: string): number {
+function idField(ctx: Ctx, name: IdWhat): number {
+  const l = ctx.state.lang;
   const text = (ctx.state.form[name] ?? '').trim();
-  if (text === '') throw new InvalidInput(name, `choose the ${what}`);
-  if (!/^\d{1,15}$/.test(text) || Number(text) < 1) throw new InvalidInput(name, `${JSON.stringify(text.slice(0, 40))} does not name a ${what}`);
+  if (text === '') {
+    throw new InvalidInput(name, name === 'share' ? t(l, 'choose the share') : name === 'collection' ? t(l, 'choose the thing to share') : t(l, 'choose the group'));
+  }
+  if (!/^\d{1,15}$/.test(text) || Number(text) < 1) {
+    const given = JSON.stringify(text.slice(0, 40));
+    throw new InvalidInput(name, name === 'share' ? t(l, '{given} does not name a share', { given })
+      : name === 'collection' ? t(l, '{given} does not name a thing to share', { given }) : t(l, '{given} does not name a group', { given }));
+  }
   return Number(text);
 }
 
 /** The rights of a preset the form chose, checked against those that make sense for the tool. */
 function presetField(ctx: Ctx, tool: Tool, onItem: boolean): readonly Right[] {
+  const l = ctx.state.lang;
   const name = (ctx.state.form.rights ?? '').trim();
-  if (name === '') throw new InvalidInput('rights', 'choose the rights');
+  if (name === '') throw new InvalidInput('rights', t(l, 'choose the rights'));
   const rights = Object.hasOwn(SHARE_PRESETS, name) ? SHARE_PRESETS[name] : undefined;
-  if (!rights) throw new InvalidInput('rights', `${JSON.stringify(name.slice(0, 40))} is not a choice of rights; choose one of ${Object.keys(SHARE_PRESETS).join(', ')}`);
+  if (!rights) {
+    throw new InvalidInput('rights', t(l, '{given} is not a choice of rights; choose one of {choices}', { given: JSON.stringify(name.slice(0, 40)), choices: Object.keys(SHARE_PRESETS).join(', ') }));
+  }
   if (!presetsFor(tool, onItem).includes(name)) {
-    throw new InvalidInput('rights', `${PRESET_TITLES[name] ?? name} cannot be given on ${onItem ? `a single ${ITEM_THING[tool]}` : withArticle(TOOL_THING[tool])}`);
+    throw new InvalidInput('rights', onItem
+      ? t(l, '{rights} cannot be given on a single {thing}', { rights: presetTitle(l, name), thing: itemThing(l, tool) })
+      : t(l, '{rights} cannot be given on {thing}', { rights: presetTitle(l, name), thing: aCollection(l, tool) }));
   }
   return rights;
 }
@@ -176,7 +260,7 @@ export function sharingRoutes(router: Router<WebState>, site: Site): void {
       try {
         ctx.redirect(`/sharing?done=${await fn(ctx, a.id)}`);
       } catch (err) {
-        const e = userError(err);
+        const e = userError(err, ctx.state.lang);
         if (!e) throw err;
         await sharingPage(site, ctx, { status: e.status, error: e.message });
       }
@@ -185,17 +269,17 @@ export function sharingRoutes(router: Router<WebState>, site: Site): void {
 
   /** The share the form names, if the account may see it among its own (others' shares are not found). */
   const ownShare = async (ctx: Ctx, actorId: number): Promise<MyShare> => {
-    const id = idField(ctx, 'share', 'share');
+    const id = idField(ctx, 'share');
     const share = (await site.core.sharing.ownShares(actorId)).find((s) => s.grant.id === id);
-    if (!share) throw new NotFound('there is no such share of yours (it may have been withdrawn already)');
+    if (!share) throw new NotFound(t(ctx.state.lang, 'there is no such share of yours (it may have been withdrawn already)'));
     return share;
   };
 
   action('share', async (ctx, actor) => {
-    const collectionId = idField(ctx, 'collection', 'thing to share');
-    const groupId = idField(ctx, 'group', 'group');
+    const collectionId = idField(ctx, 'collection');
+    const groupId = idField(ctx, 'group');
     const target = (await site.core.sharing.shareable(actor)).find((c) => c.collection.id === collectionId);
-    if (!target) throw new InvalidInput('collection', 'you can only share your own calendars, address books, folders and mailboxes, or those of a group you administer');
+    if (!target) throw new InvalidInput('collection', t(ctx.state.lang, 'you can only share your own calendars, address books, folders and mailboxes, or those of a group you administer'));
     await site.core.sharing.share(actor, { collectionId }, groupId, presetField(ctx, target.tool, false));
     return 'shared';
   });
