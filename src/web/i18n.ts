@@ -30,6 +30,12 @@ export function th(lang: Lang, english: string, vars?: Vars): Html {
   return raw(fill(CATALOGUES[lang]?.[english] ?? english, vars, esc));
 }
 
+/** A number with `digits` decimals as the reader writes it (0.5 in English, 0,5 in French). */
+export function decimal(lang: Lang, n: number, digits: number): string {
+  const text = n.toFixed(digits);
+  return lang === 'fr' ? text.replace('.', ',') : text;
+}
+
 /** The language asked for by name ('fr', 'en'), or null. */
 export function langOf(value: string | undefined | null): Lang | null {
   const v = (value ?? '').trim().toLowerCase();

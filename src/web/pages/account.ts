@@ -10,7 +10,7 @@ import {
   csrf, PHOTO_UPLOAD_PATH, render, requireAccount, setSessionCookie, throttledPasswordCheck, userError, type Ctx, type Site, type WebState,
 } from '../app.ts';
 import { csrfField, field, html, type Html } from '../html.ts';
-import { t, type Lang } from '../i18n.ts';
+import { decimal, t, type Lang } from '../i18n.ts';
 
 function notice(l: Lang, done: string): string | null {
   switch (done) {
@@ -47,8 +47,8 @@ function profileField(l: Lang, name: 'firstName' | 'lastName' | 'organisation', 
   }
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / 1_048_576).toFixed(bytes < 10_485_760 ? 1 : 0)} MiB`;
+function mib(l: Lang, bytes: number): string {
+  return t(l, '{n} MiB', { n: decimal(l, bytes / 1_048_576, bytes < 10_485_760 ? 1 : 0) });
 }
 
 function toolName(l: Lang, tool: string): string {
@@ -103,11 +103,11 @@ ${field('minutes', t(l, 'Minutes without activity before a session ends'), { typ
 <form method="post" action="/settings/sessions/end-others">${csrfField(token)}<p><button type="submit">${t(l, 'End all other sessions')}</button></p></form>
 <h2 id="usage">${t(l, 'Plan and usage')}</h2><p>${t(l, 'Plan: {plan}.', { plan: a.plan })}</p>
 <table><thead><tr><th>${t(l, 'Tool')}</th><th>${t(l, 'Used')}</th></tr></thead><tbody>
-${Object.entries(usage).map(([tool, bytes]) => html`<tr><td>${toolName(l, tool)}</td><td>${mib(bytes)}</td></tr>`)}
+${Object.entries(usage).map(([tool, bytes]) => html`<tr><td>${toolName(l, tool)}</td><td>${mib(l, bytes)}</td></tr>`)}
 </tbody></table>
 <p>${report.map((r) => html`${r.bucket === 'mail'
-    ? t(l, 'Mail: {used} of {limit}.', { used: mib(r.usedBytes), limit: mib(r.limitBytes) })
-    : t(l, 'Documents, calendars and contacts: {used} of {limit}.', { used: mib(r.usedBytes), limit: mib(r.limitBytes) })} `)}</p>
+    ? t(l, 'Mail: {used} of {limit}.', { used: mib(l, r.usedBytes), limit: mib(l, r.limitBytes) })
+    : t(l, 'Documents, calendars and contacts: {used} of {limit}.', { used: mib(l, r.usedBytes), limit: mib(l, r.limitBytes) })} `)}</p>
 <h2 id="destroy">${t(l, 'Destroy my account')}</h2>
 <p>${t(l, 'Everything goes: mail, calendars, contacts, documents, photo, sessions. This cannot be undone.')}${holdback > 0 ? ` ${t(l, 'The address {address} cannot be taken by a new account for {days} days afterwards.', { address: a.address, days: holdback })}` : ''}</p>
 <form method="post" action="/settings/destroy">${csrfField(token)}
