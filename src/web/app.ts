@@ -99,6 +99,7 @@ export function render(ctx: Ctx, title: string, body: Html, o: { status?: number
   ctx.status = o.status ?? 200;
   ctx.type = 'text/html; charset=utf-8';
   ctx.set('content-language', lang);
+  ctx.set('vary', 'Accept-Language, Cookie');
   ctx.body = page({
     lang, title, who: ctx.state.account?.address ?? null, csrf: csrf(ctx), notice: o.notice ?? null, error: o.error ?? null,
     switchTo: { en: inLang(ctx, 'en'), fr: inLang(ctx, 'fr') },
@@ -227,7 +228,6 @@ export function webSite(core: Core, settings: WebSettings): { handler: ReturnTyp
     const asked = langOf(typeof ctx.query.lang === 'string' ? ctx.query.lang : null);
     if (asked) ctx.cookies.set(LANG_COOKIE, asked, { ...COOKIE, maxAge: LANG_COOKIE_MS });
     ctx.state.lang = asked ?? langOf(ctx.cookies.get(LANG_COOKIE)) ?? negotiate(ctx.get('accept-language') || undefined);
-    ctx.set('vary', 'Accept-Language, Cookie');
     await next();
   });
 
