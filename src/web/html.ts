@@ -85,6 +85,7 @@ ${o.hint ? html`<small id="${hintId}">${o.hint}</small>` : ''}</p>`;
 export const CSS = `body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:0 1rem;color:#1b1b1b}
 header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;border-bottom:1px solid #ccc;padding:.5rem 0}
 .brand{font-weight:bold;text-decoration:none}label{display:block;font-weight:600}input,select{font:inherit;padding:.3rem;min-width:16rem}
+input[type=checkbox]{min-width:0;margin-right:.5rem}input[type=checkbox]+label{display:inline}
 small{display:block;color:#555}.notice{background:#e7f5e7;padding:.5rem}.error{background:#fbe4e4;padding:.5rem}
 form.inline{display:inline}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left}
 button{font:inherit;padding:.3rem .8rem}.danger{border:2px solid #b00}

@@ -58,3 +58,13 @@ export function negotiate(header: string | undefined): Lang {
   }
   return best?.lang ?? 'en';
 }
+
+/** A size as the reader writes it: MiB below 1 GiB (one decimal under 10 MiB), GiB above (one decimal unless whole). */
+export function size(lang: Lang, bytes: number): string {
+  const GIB = 1_073_741_824;
+  if (bytes >= GIB) {
+    const g = bytes / GIB;
+    return t(lang, '{n} GiB', { n: decimal(lang, g, Number.isInteger(g) ? 0 : 1) });
+  }
+  return t(lang, '{n} MiB', { n: decimal(lang, bytes / 1_048_576, bytes < 10_485_760 ? 1 : 0) });
+}

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FR } from '../../src/web/lang/fr.ts';
-import { negotiate, t, th } from '../../src/web/i18n.ts';
+import { negotiate, size, t, th } from '../../src/web/i18n.ts';
 import { CORE_FR, coreMessage } from '../../src/web/lang/core-messages.ts';
 
 const WEB = resolve(import.meta.dirname, '../../src/web');
@@ -64,6 +64,14 @@ describe('web site in French', () => {
     expect(negotiate('fr;q=0')).to.equal('en');
     expect(negotiate(undefined)).to.equal('en');
     expect(negotiate('x'.repeat(10_000))).to.equal('en');
+  });
+
+  it('writes sizes in MiB below a GiB and in GiB above, as the reader writes numbers', () => {
+    expect(size('en', 524_288)).to.equal('0.5 MiB');
+    expect(size('fr', 524_288)).to.equal('0,5 Mio');
+    expect(size('en', 300 * 1_048_576)).to.equal('300 MiB');
+    expect(size('en', 10 * 1_073_741_824)).to.equal('10 GiB');
+    expect(size('fr', 1.5 * 1_073_741_824)).to.equal('1,5 Gio');
   });
 
   it('escapes the values put into a sentence', () => {

@@ -10,7 +10,7 @@ import {
   csrf, PHOTO_UPLOAD_PATH, render, requireAccount, setSessionCookie, throttledPasswordCheck, userError, type Ctx, type Site, type WebState,
 } from '../app.ts';
 import { csrfField, field, html, type Html } from '../html.ts';
-import { decimal, t, type Lang } from '../i18n.ts';
+import { size, t, type Lang } from '../i18n.ts';
 
 function notice(l: Lang, done: string): string | null {
   switch (done) {
@@ -48,7 +48,7 @@ function profileField(l: Lang, name: 'firstName' | 'lastName' | 'organisation', 
 }
 
 function mib(l: Lang, bytes: number): string {
-  return t(l, '{n} MiB', { n: decimal(l, bytes / 1_048_576, bytes < 10_485_760 ? 1 : 0) });
+  return size(l, bytes);
 }
 
 function toolName(l: Lang, tool: string): string {

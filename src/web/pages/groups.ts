@@ -7,7 +7,7 @@ import { parseMemberRights } from '../../core/groups.ts';
 import type { Group } from '../../core/types.ts';
 import { csrf, render, requireAccount, userError, type Ctx, type Site, type WebState } from '../app.ts';
 import { csrfField, field, html } from '../html.ts';
-import { decimal, t, type Lang } from '../i18n.ts';
+import { size, t, type Lang } from '../i18n.ts';
 
 /** The longest address a form may name (RFC 5321's 254 characters of a path). */
 const ADDRESS_MAX = 254;
@@ -108,7 +108,7 @@ ${field('member', t(l, 'Address of the new administrator (a member)'), { type: '
   const report = await site.core.quota.report(g.spaceId);
   const files = report.find((r) => r.bucket === 'files');
   render(ctx, t(l, 'Group {group}', { group: g.name }), html`
-<p>${files ? t(l, 'Documents: {used} MiB of {limit} MiB.', { used: decimal(l, files.usedBytes / 1_048_576, 1), limit: decimal(l, files.limitBytes / 1_048_576, 0) }) : ''}</p>
+<p>${files ? t(l, 'Documents: {used} of {limit}.', { used: size(l, files.usedBytes), limit: size(l, files.limitBytes) }) : ''}</p>
 <table><thead><tr><th>${t(l, 'Name')}</th><th>${t(l, 'Address')}</th><th>${t(l, 'Rights')}</th><th></th></tr></thead><tbody>${rows}</tbody></table>
 ${adminForms}
 <h2>${t(l, 'Leave the group')}</h2>${admin ? html`<p>${t(l, 'As its administrator you must first transfer the administration to another member.')}</p>` : ''}
