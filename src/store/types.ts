@@ -199,6 +199,8 @@ export type ItemQuery =
   /** inclusive uid intervals */
   | { readonly uids: readonly (readonly [number, number])[] }
   | { readonly modseqAbove: number }
+  /** items whose name begins with this text, exactly (case-sensitive; mail has no names) */
+  | { readonly namePrefix: string }
   | { readonly and: readonly ItemQuery[] }
   | { readonly or: readonly ItemQuery[] }
   | { readonly not: ItemQuery };

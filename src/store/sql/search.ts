@@ -101,6 +101,8 @@ export function compileSearch(dialect: 'sqlite' | 'postgres', collectionId: numb
       return `(${q.uids.map(([a, b]) => (a === b ? `i.uid = ${p(a)}` : `i.uid BETWEEN ${p(Math.min(a, b))} AND ${p(Math.max(a, b))}`)).join(' OR ')})`;
     }
     if ('modseqAbove' in q) return `i.modseq > ${p(q.modseqAbove)}`;
+    // substr counts characters (code points) in both dialects
+    if ('namePrefix' in q) return q.namePrefix === '' ? 'i.name IS NOT NULL' : `substr(i.name, 1, ${[...q.namePrefix].length}) = ${p(q.namePrefix)}`;
     if ('and' in q) return q.and.length ? `(${q.and.map((x) => term(x, depth + 1)).join(' AND ')})` : '1 = 1';
     if ('or' in q) return q.or.length ? `(${q.or.map((x) => term(x, depth + 1)).join(' OR ')})` : '1 = 0';
     return `NOT (${term(q.not, depth + 1)})`;

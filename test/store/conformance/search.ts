@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { Conflict } from '../../../src/store/errors.ts';
 import type { Collection, Item, ItemIndex, ItemQuery, Store } from '../../../src/store/types.ts';
 import type { Backend } from '../../support/store.ts';
-import { encode, inbox, newAccount, rejects, useStore } from './support.ts';
+import { documents, encode, inbox, newAccount, rejects, useStore } from './support.ts';
 
 const H = 3_600_000;
 
@@ -53,6 +53,24 @@ export function searchConformance(backend: Backend): void {
       expect(await find({ and: [{ field: 'from', equals: 'ann@example.org' }, { not: { field: 'subject', contains: 'again' } }] })).to.deep.equal(uids(1));
       expect(await find({ or: [] })).to.deep.equal([]);
       expect(await find({ and: [] })).to.deep.equal(uids(1, 2, 3, 4));
+    });
+
+    it('finds items by the beginning of their name, exactly, in characters', async () => {
+      const a = await newAccount(store, 'prefix');
+      const docs = await documents(store, a);
+      const named = async (name: string): Promise<Item> =>
+        store.putItem({ collectionId: docs.id, name, content: encode(name), size: 1, contentType: 'text/plain', quotaLimit: null });
+      const [report, reports, other, accented] = [await named('Report 2026.pdf'), await named('Reports.txt'), await named('minutes report.txt'), await named('Élan ü.txt')];
+      const byName = (q: ItemQuery): Promise<number[]> => store.searchItems(docs.id, q);
+      expect(await byName({ namePrefix: 'Report' })).to.deep.equal([report.uid, reports.uid]);
+      expect(await byName({ namePrefix: 'Report ' })).to.deep.equal([report.uid]);
+      expect(await byName({ namePrefix: 'report' })).to.deep.equal([], 'case-sensitive');
+      expect(await byName({ namePrefix: 'Élan ü' })).to.deep.equal([accented.uid], 'counted in characters, not bytes');
+      expect(await byName({ namePrefix: 'Élan üx' })).to.deep.equal([]);
+      expect(await byName({ namePrefix: '' })).to.deep.equal([report.uid, reports.uid, other.uid, accented.uid]);
+      expect(await byName({ or: [{ namePrefix: 'minutes' }, { namePrefix: 'Reports' }] })).to.deep.equal([reports.uid, other.uid]);
+      expect(await byName({ namePrefix: '%' })).to.deep.equal([], 'no wildcard');
+      expect(await find({ namePrefix: '' })).to.deep.equal([], 'mail has no names');
     });
 
     it('updating meta replaces the named fields only, and all ranges when some are given', async () => {
