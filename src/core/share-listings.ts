@@ -4,11 +4,11 @@
 // as one of the web site's presets, and — for one's own shares — whether
 // core/acl lets the account change it (the `share` right on the resource).
 // Loaded fresh for every page, like every access decision.
-import type { Account, Collection, Grant, Group, Item, Right, Store, Tool } from '../store/types.ts';
+import type { Account, Collection, Grant, Group, Item, Right, SpaceOwner, Store, Tool } from '../store/types.ts';
 import { authorize, type Principal, type Resource } from './acl.ts';
 import { collectionResource, itemResource, loadPrincipal, spaceRef } from './access.ts';
 import { contentLines, nameOf, valueOf } from './calendar/lines.ts';
-import { DriveView, TOP } from './files/drive.ts';
+import { DriveView, ownerKey, TOP } from './files/drive.ts';
 import type { Mailboxes } from './mail/mailboxes.ts';
 
 export type ShareOwner =
@@ -223,12 +223,15 @@ export async function listSharedWithMe(store: Store, mailboxes: Mailboxes, prese
   return out.sort(byPlace);
 }
 
-/** The drive path of a shared folder or file: `Shared with me/OWNER/` then the outermost shared folder's name and the names below it. */
+/** The drive path of a shared folder or file: `Shared with me/OWNER/` (an address, or `GROUP (group)`) then the outermost shared folder's name and the names below it. */
 async function driveWhereabouts(store: Store, drive: DriveView, line: ShareLine): Promise<Whereabouts> {
-  if (line.owner.kind !== 'account') return { kind: 'unlisted', reason: 'a group\'s folders shared with another group are not on the drive' };
-  const owner = line.owner.account;
-  const top = [TOP.shared, owner.address];
-  const entries = await drive.sharedEntries(owner.id);
+  const owner: SpaceOwner = line.owner.kind === 'account'
+    ? { kind: 'account', accountId: line.owner.account.id }
+    : { kind: 'group', groupId: line.owner.group.id };
+  const folder = (await drive.sharedFolders()).find((f) => ownerKey(f.owner) === ownerKey(owner));
+  if (!folder) return { kind: 'unlisted', reason: 'not on the drive' };
+  const top = [TOP.shared, folder.name];
+  const entries = await drive.sharedEntries(owner);
   const path = await store.getCollectionPath(line.collection.id);
   for (let i = 0; i < path.length; i++) {
     const entry = entries.find((e) => e.kind === 'collection' && e.collection.id === path[i]!.id);

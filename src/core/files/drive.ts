@@ -1,10 +1,12 @@
 // The drive an account sees: one tree whose top folders are the spaces it
 // reaches (OPERATOR.md): Documents/, Drop box/, Drop boxes/ADDRESS/,
-// Groups/GROUP/, Shared with me/ADDRESS/. Resolving a path loads the account's
+// Groups/GROUP/, Shared with me/ADDRESS/ (what an account shared with the
+// account's groups) and Shared with me/GROUP (group)/ (what a group the
+// account is not in shared with them). Resolving a path loads the account's
 // principal once and asks core/acl for each collection or item on the way, so
 // a door (WebDAV, the web site) gets entries that already carry the rights the
 // account holds, and nothing it may not see.
-import type { Account, Collection, Grant, Group, Item, Right, Store } from '../../store/types.ts';
+import type { Account, Collection, Grant, Group, Item, Right, SpaceOwner, Store } from '../../store/types.ts';
 import { authorize, rightsOn, type GrantRef, type Principal, type Resource } from '../acl.ts';
 import { collectionResource, itemResource, loadPrincipal } from '../access.ts';
 import { NotFound } from '../errors.ts';
@@ -19,9 +21,28 @@ export const TOP = {
 
 export type VirtualList = 'root' | 'dropboxes' | 'groups' | 'shared' | 'shared-owner';
 
+/** What a folder of `Shared with me/` is named after a group: `Team (group)`. */
+export const GROUP_SUFFIX = ' (group)';
+
+/** What one owner (an account, or a group the account is not in) shares with the account's groups. */
+export interface SharedSlot {
+  readonly owner: SpaceOwner;
+  readonly collections: Collection[];
+  readonly items: { item: Item; collection: Collection }[];
+}
+
+/** A folder of `Shared with me/`: its name and whose shares it holds. */
+export interface SharedFolder {
+  readonly name: string;
+  readonly owner: SpaceOwner;
+}
+
+/** One string per owner, to key maps by. */
+export const ownerKey = (o: SpaceOwner): string => (o.kind === 'account' ? `account:${o.accountId}` : `group:${o.groupId}`);
+
 export type DriveEntry =
   /** a folder Bureau makes up from what the account reaches; it has no content of its own */
-  | { readonly kind: 'virtual'; readonly list: VirtualList; readonly ownerId?: number; readonly name: string }
+  | { readonly kind: 'virtual'; readonly list: VirtualList; readonly owner?: SpaceOwner; readonly name: string }
   | { readonly kind: 'collection'; readonly collection: Collection; readonly rights: readonly Right[]; readonly name: string; readonly resource: Resource }
   | { readonly kind: 'item'; readonly item: Item; readonly collection: Collection; readonly rights: readonly Right[]; readonly name: string; readonly resource: Resource }
   /** nothing at this name yet, inside a collection (for PUT, MKCOL, LOCK of an unmapped URL) */
@@ -81,34 +102,75 @@ export class DriveView {
     return this.store.listGroupsOf(this.account.id);
   }
 
-  /** What others shared with the account's groups, by owner: the collections and items it may read. */
-  async sharedByOwner(): Promise<Map<number, { collections: Collection[]; items: { item: Item; collection: Collection }[] }>> {
-    const out = new Map<number, { collections: Collection[]; items: { item: Item; collection: Collection }[] }>();
+  /**
+   * What others shared with the account's groups, by owner (ownerKey): the
+   * collections and items it may read. An owner is another account, or a
+   * group the account is not a member of; a group it is in is left out, since
+   * its whole space is under Groups/GROUP/ already, where the same grants give
+   * the same rights.
+   */
+  async sharedByOwner(): Promise<Map<string, SharedSlot>> {
+    const out = new Map<string, SharedSlot>();
     const reach = await this.store.listReachableCollections(this.account.id, 'files');
     for (const r of reach) {
-      if (r.space.owner.kind !== 'account' || r.space.owner.accountId === this.account.id) continue;
+      const o = r.space.owner;
+      if (o.kind === 'account' ? o.accountId === this.account.id : this.principal.groups.has(o.groupId)) continue;
       const mine = r.grants.filter((g: Grant) => this.principal.groups.has(g.groupId) && g.rights.length > 0);
       if (mine.length === 0) continue;
-      const owner = r.space.owner.accountId;
-      const slot = out.get(owner) ?? { collections: [], items: [] };
+      const key = ownerKey(o);
+      const slot = out.get(key) ?? { owner: o, collections: [], items: [] };
       if (mine.some((g) => g.itemId === null)) slot.collections.push(r.collection);
       for (const g of mine) {
         if (g.itemId === null) continue;
         const item = await this.store.getItem(g.itemId);
         if (item && !slot.items.some((x) => x.item.id === item.id)) slot.items.push({ item, collection: r.collection });
       }
-      out.set(owner, slot);
+      out.set(key, slot);
     }
     return out;
   }
 
   /**
-   * The entries of `Shared with me/ADDRESS/`: shared folders and files by
-   * name; a folder shared inside another shared folder is reached through it,
-   * not listed again. Names that would collide get the id appended.
+   * The folders of `Shared with me/`: one per account, named by its address,
+   * then one per group, `NAME (group)`, in the order the groups were made. A
+   * name another folder already holds (compared without case or Unicode
+   * form, as Windows and macOS compare) gets the group's id as well:
+   * `NAME (group ID)`. Today's names cannot meet (group names are unique
+   * that way, addresses hold no space or bracket): this keeps it so.
    */
-  async sharedEntries(ownerId: number): Promise<DriveEntry[]> {
-    const slot = (await this.sharedByOwner()).get(ownerId);
+  async sharedFolders(): Promise<SharedFolder[]> {
+    const owners = [...(await this.sharedByOwner()).values()].map((s) => s.owner);
+    const out: SharedFolder[] = [];
+    const taken = new Set<string>();
+    const key = (name: string): string => name.normalize('NFC').toLowerCase();
+    for (const owner of owners) {
+      if (owner.kind !== 'account') continue;
+      const a = await this.store.getAccount(owner.accountId);
+      if (!a) continue;
+      out.push({ name: a.address, owner });
+      taken.add(key(a.address));
+    }
+    const groups = owners.filter((o): o is Extract<SpaceOwner, { kind: 'group' }> => o.kind === 'group').sort((x, y) => x.groupId - y.groupId);
+    for (const owner of groups) {
+      const g = await this.store.getGroup(owner.groupId);
+      if (!g) continue;
+      let name = `${g.name}${GROUP_SUFFIX}`;
+      if (taken.has(key(name))) name = `${g.name} (group ${g.id})`;
+      taken.add(key(name));
+      out.push({ name, owner });
+    }
+    return out;
+  }
+
+  /**
+   * The entries of one folder of `Shared with me/` (an owner, or an account's
+   * id): shared folders and files by name; a folder shared inside another
+   * shared folder is reached through it, not listed again. Names that would
+   * collide get the id appended.
+   */
+  async sharedEntries(owner: SpaceOwner | number): Promise<DriveEntry[]> {
+    const o: SpaceOwner = typeof owner === 'number' ? { kind: 'account', accountId: owner } : owner;
+    const slot = (await this.sharedByOwner()).get(ownerKey(o));
     if (!slot) return [];
     const entries: DriveEntry[] = [];
     const ids = new Set(slot.collections.map((c) => c.id));
@@ -160,16 +222,15 @@ export class DriveView {
         return this.walk(await this.collectionEntry(docs, group.name), more);
       }
       case TOP.shared: {
-        const [address, name, ...more] = rest;
-        if (address === undefined) return { kind: 'virtual', list: 'shared', name: TOP.shared };
-        const owner = await this.store.getAccountByAddress(address);
-        if (!owner || owner.id === this.account.id) throw new NotFound(`nothing is shared by ${address}`);
-        if (name === undefined) {
-          if (!(await this.sharedByOwner()).has(owner.id)) throw new NotFound(`nothing is shared by ${address}`);
-          return { kind: 'virtual', list: 'shared-owner', ownerId: owner.id, name: owner.address };
-        }
-        const entry = (await this.sharedEntries(owner.id)).find((e) => e.name === name);
-        if (!entry) throw new NotFound(`${address} shares nothing named ${name}`);
+        const [folderName, name, ...more] = rest;
+        if (folderName === undefined) return { kind: 'virtual', list: 'shared', name: TOP.shared };
+        // an account's folder by its address, in any case; a group's by its exact name
+        const folder = (await this.sharedFolders()).find((f) =>
+          f.name === folderName || (f.owner.kind === 'account' && f.name === folderName.toLowerCase()));
+        if (!folder) throw new NotFound(`nothing is shared by ${folderName}`);
+        if (name === undefined) return { kind: 'virtual', list: 'shared-owner', owner: folder.owner, name: folder.name };
+        const entry = (await this.sharedEntries(folder.owner)).find((e) => e.name === name);
+        if (!entry) throw new NotFound(`${folder.name} shares nothing named ${name}`);
         if (entry.kind === 'item') {
           if (more.length > 0) throw new NotFound(`${name} is a file`);
           return entry;
@@ -226,16 +287,10 @@ export class DriveView {
           return (await this.coMembers()).map((a) => ({ kind: 'virtual', list: 'dropboxes', name: a.address }) as DriveEntry);
         case 'groups':
           return (await this.groups()).map((g) => ({ kind: 'virtual', list: 'groups', name: g.name }) as DriveEntry);
-        case 'shared': {
-          const out: DriveEntry[] = [];
-          for (const ownerId of (await this.sharedByOwner()).keys()) {
-            const a = await this.store.getAccount(ownerId);
-            if (a) out.push({ kind: 'virtual', list: 'shared-owner', ownerId, name: a.address });
-          }
-          return out;
-        }
+        case 'shared':
+          return (await this.sharedFolders()).map((f) => ({ kind: 'virtual', list: 'shared-owner', owner: f.owner, name: f.name }) as DriveEntry);
         case 'shared-owner':
-          return this.sharedEntries(entry.ownerId!);
+          return entry.owner ? this.sharedEntries(entry.owner) : [];
       }
     }
     if (entry.kind !== 'collection' || !entry.rights.includes('read')) return [];

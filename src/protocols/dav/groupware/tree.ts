@@ -12,7 +12,10 @@
 //   /dav/outbox/ADDRESS/                   the scheduling outbox (VFREEBUSY POST)
 //
 // SEGMENT: an own collection by its name; a group's `group-ID`; one shared
-// with the account `shared-ID` (ID: the collection's id); a group's member
+// with the account `shared-ID` (ID: the collection's id; shared by another
+// account, "Ann Lee's Calendar", or by a group the account is not in,
+// "Team (group)'s Calendar"; a group it is in is `group-ID` whatever it
+// shares, so never listed twice); a group's member
 // directory `directory-GROUPID`: a read-only group address book (core keeps
 // it and core/acl refuses every write), served like any other.
 import type { Core } from '../../../core/index.ts';
@@ -119,9 +122,10 @@ export async function homeEntries(core: Core, account: Account, tool: Tool, dire
       const displayname = c.role === 'default' ? `${g} (group)` : `${title} — ${g} (group)`;
       out.push({ segment: `group-${c.id}`, kind: 'group', tool, collection: c, space: entry.space, groupId: owner.groupId, rights, items, displayname });
     } else {
+      // a group the account is not in, shown as the drive shows it (`Shared with me/Team (group)/`)
       let whose: string;
       if (owner.kind === 'account') whose = (await core.store.getAccount(owner.accountId))?.name || 'someone';
-      else whose = await groupName(owner.groupId);
+      else whose = `${await groupName(owner.groupId)} (group)`;
       const displayname = `${whose}'s ${title}${items !== null ? ' (shared items)' : ''}`;
       out.push({ segment: `shared-${c.id}`, kind: 'shared', tool, collection: c, space: entry.space, groupId: null, rights, items, displayname });
     }
