@@ -5,6 +5,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Account, AccountPhoto, Profile, Store } from '../store/types.ts';
 import type { MemberDirectory } from './contacts/directory.ts';
+import { CredentialWatch } from './credential-watch.ts';
 import { ACCOUNT_COLLECTIONS } from './defaults.ts';
 import type { Domains } from './domains.ts';
 import { Conflict, InvalidInput, NotFound } from './errors.ts';
@@ -73,6 +74,8 @@ export class Accounts {
   private readonly settings: AccountsSettings;
   /** the member directories, which follow names and profiles */
   private readonly directory: MemberDirectory;
+  /** open IMAP and SMTP sessions, ended when their account's password or status changes */
+  readonly credentials: CredentialWatch;
 
   constructor(store: Store, plans: Plans, domains: Domains, settings: AccountsSettings, directory: MemberDirectory) {
     this.store = store;
@@ -80,6 +83,7 @@ export class Accounts {
     this.domains = domains;
     this.settings = settings;
     this.directory = directory;
+    this.credentials = new CredentialWatch(store);
   }
 
   checkPassword(password: string): void {

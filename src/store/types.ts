@@ -392,6 +392,14 @@ export interface Store {
   moveItem(input: CopyItem): Promise<Item>;
   changesSince(collectionId: number, modseq: number): Promise<Changes>;
   onChange(listener: (event: ChangeEvent) => void): () => void;
+  /**
+   * After a commit that changed an account's password or status, or removed
+   * the account (heard by every process on PostgreSQL): sessions logged in as
+   * it must check it again. null: another process wrote to the database
+   * without saying what (SQLite: the `bureau` command beside the server), so
+   * every account with open sessions is to be checked.
+   */
+  onAccountChange(listener: (accountId: number | null) => void): () => void;
 
   // grants
   putGrant(grant: NewGrant): Promise<Grant>;
@@ -454,12 +462,26 @@ export interface Store {
   // ----- outbound mail
   /** queues messages in one transaction; returns their ids */
   enqueueOutbound(messages: readonly NewOutboundMessage[]): Promise<number[]>;
-  /** takes up to `limit` due messages for `leaseMs` (no other process takes them meanwhile) */
-  claimOutbound(now: number, limit: number, leaseMs: number): Promise<OutboundMessage[]>;
+  /**
+   * takes up to `limit` due messages for `leaseMs` (no other process takes
+   * them meanwhile), leased in the name of `holder` (who is working on them)
+   */
+  claimOutbound(now: number, limit: number, leaseMs: number, holder?: string): Promise<OutboundMessage[]>;
   /** a failed attempt: counted, tried again at `nextAttemptAt` */
   deferOutbound(id: number, nextAttemptAt: number, error: string): Promise<void>;
+  /**
+   * The outcome of an attempt, in one statement: with `retry`, the message
+   * stays queued for those recipients only (the others were delivered or
+   * given up), its attempt counted and its lease released; without, it is
+   * gone. No crash can leave it both sent and queued for the same recipient.
+   */
+  settleOutbound(id: number, retry: OutboundRetry | null): Promise<void>;
   /** delivered, bounced or expired: gone from the queue */
   removeOutbound(id: number): Promise<void>;
+  /** the holders of leases still running at `now`, with how many messages each holds */
+  outboundLeaseHolders(now: number): Promise<{ holder: string; messages: number }[]>;
+  /** ends the leases of those holders (processes known to be gone): their messages are due again at once; returns how many */
+  releaseOutboundLeases(holders: readonly string[]): Promise<number>;
   listOutbound(): Promise<OutboundMessage[]>;
   /** keeps the domain's first key: a key already there is not replaced (two makers at once agree on one) */
   putDkimKey(key: DkimKey): Promise<void>;
@@ -499,6 +521,29 @@ export interface Store {
   getAccountPhoto(accountId: number): Promise<AccountPhoto | null>;
   /** true when there was one */
   deleteAccountPhoto(accountId: number): Promise<boolean>;
+
+  // rate counters (migration 012): the login throttle and the hourly limits, shared by every process
+  /**
+   * Counts one event against each key, atomically per key: a key without a
+   * live window (none yet, or it ended by `now`) starts one of `windowMs` with
+   * 1 hit, else its hits grow by one. The counts after this event, in the
+   * order of `keys`.
+   */
+  countRate(keys: readonly string[], now: number, windowMs: number): Promise<RateCount[]>;
+  /** the live counts (window not ended at `now`) of those keys; keys without one are left out */
+  readRate(keys: readonly string[], now: number): Promise<RateCount[]>;
+  /** forgets the counts of those keys */
+  clearRate(keys: readonly string[]): Promise<void>;
+  /** removes the counts whose window ended by `now`; how many */
+  sweepRate(now: number): Promise<number>;
+}
+
+/** The events of one key in its current window. */
+export interface RateCount {
+  readonly key: string;
+  readonly hits: number;
+  /** when the window ends (ms since the epoch); the count is forgotten then */
+  readonly windowEnds: number;
 }
 
 export interface MetaChange {
@@ -580,6 +625,13 @@ export interface NewOutboundMessage {
   readonly attempts?: number;
   /** when the message was first queued (default now) */
   readonly createdAt?: number;
+}
+
+/** What remains of an outbound message after an attempt: recipients refused for now, tried again later. */
+export interface OutboundRetry {
+  readonly recipients: readonly string[];
+  readonly nextAttemptAt: number;
+  readonly error: string;
 }
 
 export interface OutboundMessage extends NewOutboundMessage {

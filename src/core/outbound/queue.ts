@@ -4,7 +4,17 @@
 // STARTTLS whenever offered. Temporary failures are retried with growing
 // delays until the message expires; a permanent failure or the expiry sends
 // a delivery status notification (RFC 3464) to the sender's INBOX.
+//
+// An attempt's outcome is written in one statement (settleOutbound): the
+// message leaves the queue, or stays for the recipients refused for now
+// only, so that no crash re-sends to recipients that accepted it nor loses
+// the others. A message is leased while it is tried, in the name of this boot
+// of this process (host/pid/boot id); a server starting again frees at once
+// the leases of its earlier boots and of dead processes of its host, while
+// those of processes it cannot see (other hosts on PostgreSQL) run out.
+import { randomUUID } from 'node:crypto';
 import { promises as dns } from 'node:dns';
+import { hostname } from 'node:os';
 import nodemailer from 'nodemailer';
 import type { Core } from '../index.ts';
 import type { OutboundMessage } from '../../store/types.ts';
@@ -31,6 +41,32 @@ export interface OutboundSettings {
 
 const BATCH = 10;
 const LEASE_MS = 10 * 60_000;
+
+/** The lease holders of this process that are running (several queues may run in one process, e.g. in tests). */
+const running = new Set<string>();
+
+/**
+ * Whether the holder of a lease is known to be gone: a holder of this host
+ * whose process has ended, or an earlier boot of this process (same pid, not
+ * running). Holders of other hosts cannot be seen: their leases run out.
+ */
+export function holderGone(holder: string, host = hostname(), alive = processAlive): boolean {
+  const m = /^(.*)\/(\d+)\/([^/]+)$/.exec(holder);
+  if (!m || m[1] !== host) return false;
+  const pid = Number(m[2]);
+  if (pid === process.pid) return !running.has(holder);
+  return !alive(pid);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** An attempt's outcome for some recipients. */
 class DeliveryError extends Error {
@@ -77,6 +113,8 @@ export class Outbound {
   private stopped = false;
   private wakeUp: (() => void) | null = null;
   private woken = false;
+  /** who holds the leases this queue takes: host/pid/boot */
+  readonly holder = `${hostname()}/${process.pid}/${randomUUID()}`;
 
   constructor(core: Core, settings: OutboundSettings) {
     this.core = core;
@@ -110,7 +148,22 @@ export class Outbound {
   start(): void {
     if (this.running) return;
     this.stopped = false;
-    this.running = this.loop();
+    running.add(this.holder);
+    this.running = this.releaseGone().then(() => this.loop());
+  }
+
+  /** Frees the messages whose lease holder is known to be gone (see holderGone): due again at once. */
+  async releaseGone(): Promise<number> {
+    try {
+      const gone = (await this.core.store.outboundLeaseHolders(Date.now())).filter((h) => holderGone(h.holder)).map((h) => h.holder);
+      if (gone.length === 0) return 0;
+      const released = await this.core.store.releaseOutboundLeases(gone);
+      this.settings.log.info(`smtp: outbound queue: ${released} message(s) left leased by a stopped server (${gone.join(', ')}) are due again`);
+      return released;
+    } catch (err) {
+      this.settings.log.warn(`smtp: outbound queue: the leases of stopped servers could not be released: ${(err as Error).message}`);
+      return 0;
+    }
   }
 
   /** Stops the worker; waits at most `graceMs` for an attempt under way (its lease makes it due again later). */
@@ -119,6 +172,7 @@ export class Outbound {
     this.wake();
     if (this.running) await withTimeout(this.running, Math.max(graceMs, 100), 'outbound worker').catch(() => undefined);
     this.running = null;
+    running.delete(this.holder);
   }
 
   private wake(): void {
@@ -147,7 +201,7 @@ export class Outbound {
   async runOnce(): Promise<number> {
     let tried = 0;
     while (!this.stopped) {
-      const due = await this.core.store.claimOutbound(Date.now(), BATCH, LEASE_MS);
+      const due = await this.core.store.claimOutbound(Date.now(), BATCH, LEASE_MS, this.holder);
       if (due.length === 0) break;
       await Promise.all(due.map((m) => this.attempt(m)));
       tried += due.length;
@@ -156,30 +210,39 @@ export class Outbound {
   }
 
   private async attempt(m: OutboundMessage): Promise<void> {
+    let rejected: FailedRecipient[];
     try {
-      const rejected = await this.send(m);
-      const permanent = rejected.filter((r) => r.status.startsWith('5'));
-      const temporary = rejected.filter((r) => !r.status.startsWith('5'));
-      if (permanent.length > 0) await this.bounce(m, permanent, false);
-      if (temporary.length > 0) {
-        const next = this.nextAttempt(m);
-        if (next >= m.expiresAt) await this.bounce(m, temporary, true);
-        // the recipients refused for now go on in a row of their own, with the attempts made so far
-        else await this.core.store.enqueueOutbound([{ ...m, recipients: temporary.map((t) => t.address), attempts: m.attempts + 1, nextAttemptAt: next }]);
-      }
-      await this.core.store.removeOutbound(m.id);
-      this.settings.log.debug(`smtp: outbound ${m.id} to ${m.domain}: delivered to ${m.recipients.length - rejected.length} of ${m.recipients.length}`);
+      rejected = await this.send(m);
     } catch (err) {
-      const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, false, '4.4.1');
-      const next = this.nextAttempt(m);
-      if (e.permanent || next >= m.expiresAt) {
-        await this.bounce(m, m.recipients.map((address) => ({ address, status: e.permanent ? e.status : '4.4.7', diagnostic: e.message, ...(e.remoteMta ? { remoteMta: e.remoteMta } : {}) })), !e.permanent);
-        await this.core.store.removeOutbound(m.id);
-        this.settings.log.info(`smtp: outbound ${m.id} to ${m.domain} ${e.permanent ? 'refused' : 'expired'}: ${e.message}`);
-      } else {
-        await this.core.store.deferOutbound(m.id, next, e.message);
-        this.settings.log.debug(`smtp: outbound ${m.id} to ${m.domain} deferred: ${e.message}`);
-      }
+      await this.failed(m, err);
+      return;
+    }
+    const permanent = rejected.filter((r) => r.status.startsWith('5'));
+    const temporary = rejected.filter((r) => !r.status.startsWith('5'));
+    const next = this.nextAttempt(m);
+    const expired = temporary.length > 0 && next >= m.expiresAt;
+    // the outcome first, in one statement: the recipients refused for now stay
+    // queued (with the attempts made so far), the others are done with; then
+    // the notices, so that a crash in between costs a notice, never a copy
+    await this.core.store.settleOutbound(m.id, temporary.length > 0 && !expired
+      ? { recipients: temporary.map((t) => t.address), nextAttemptAt: next, error: temporary.map((t) => `<${t.address}>: ${t.diagnostic}`).join('; ') }
+      : null);
+    if (permanent.length > 0) await this.bounce(m, permanent, false);
+    if (expired) await this.bounce(m, temporary, true);
+    this.settings.log.debug(`smtp: outbound ${m.id} to ${m.domain}: delivered to ${m.recipients.length - rejected.length} of ${m.recipients.length}`);
+  }
+
+  /** The whole attempt failed: tried again later, or (refused for good, or too old) given up with a notice. */
+  private async failed(m: OutboundMessage, err: unknown): Promise<void> {
+    const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, false, '4.4.1');
+    const next = this.nextAttempt(m);
+    if (e.permanent || next >= m.expiresAt) {
+      await this.core.store.settleOutbound(m.id, null);
+      await this.bounce(m, m.recipients.map((address) => ({ address, status: e.permanent ? e.status : '4.4.7', diagnostic: e.message, ...(e.remoteMta ? { remoteMta: e.remoteMta } : {}) })), !e.permanent);
+      this.settings.log.info(`smtp: outbound ${m.id} to ${m.domain} ${e.permanent ? 'refused' : 'expired'}: ${e.message}`);
+    } else {
+      await this.core.store.deferOutbound(m.id, next, e.message);
+      this.settings.log.debug(`smtp: outbound ${m.id} to ${m.domain} deferred: ${e.message}`);
     }
   }
 

@@ -78,7 +78,7 @@ export function createHooks(core: Core, notifier: ImapNotifier, log: HookLog) {
       (async () => {
         // failures are throttled per client address and per account, as on every door
         const keys = loginKeys(session.remoteAddress, login.username);
-        const wait = core.throttle.blockedFor(keys);
+        const wait = await core.throttle.blockedFor(keys);
         if (wait > 0) {
           return callback(Object.assign(new Error(`Too many failed logins from this address or for this account; try again in ${Math.ceil(wait / 60_000)} minute(s)`),
             { response: 'NO', code: 'UNAVAILABLE' }));
@@ -91,6 +91,7 @@ export function createHooks(core: Core, notifier: ImapNotifier, log: HookLog) {
           return callback(err);
         }
         session.bureau = { accountId: found.id, reply: null, readOnly: false, copyUidSent: false };
+        notifier.guard(session, found.id, found.passwordHash);
         callback(null, { user: { id: found.id, username: found.address } });
       })().catch((err: unknown) => {
         log.warn(`imap: authentication failed with an error: ${(err as Error).message}`);

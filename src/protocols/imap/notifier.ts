@@ -5,6 +5,9 @@
 // changed ones, EXPUNGE for removed ones). imap-core shows them at once to an
 // IDLE session and with the next command to the others.
 //
+// A password change, or the account disabled or destroyed, ends the
+// account's sessions at once with a BYE saying why (`guard`).
+//
 // A session's own writes (STORE, a FETCH that sets \Seen) are answered by its
 // command; their modseqs are remembered so that the same change does not come
 // back as a notice. While such a write runs, wake-ups wait for it to finish.
@@ -61,6 +64,8 @@ export class ImapNotifier {
   private heard = 0;
   /** reads of the change log under way, shared by the sessions that ask the same (see `changes`) */
   private readonly reads = new Map<string, Promise<ChangeList>>();
+  /** what stops the credential watch of each logged-in session */
+  private readonly guards = new Map<ImapSession, () => void>();
 
   constructor(core: Core) {
     this.core = core;
@@ -76,6 +81,25 @@ export class ImapNotifier {
   close(): void {
     this.unsubscribe();
     this.listeners.clear();
+    for (const stop of this.guards.values()) stop();
+    this.guards.clear();
+  }
+
+  /**
+   * Ends the session, with a BYE saying why, as soon as its account's password
+   * changes or the account is disabled or destroyed (core's CredentialWatch,
+   * told by the store: in this process, by PostgreSQL's NOTIFY from the
+   * others, by SQLite's data_version from the `bureau` command).
+   */
+  guard(session: ImapSession, accountId: number, passwordHash: string): void {
+    this.guards.get(session)?.();
+    this.guards.set(session, this.core.accounts.credentials.watch(accountId, passwordHash, (reason) => {
+      this.guards.delete(session);
+      const connection = session.connection;
+      if (!connection || connection.state === 'Closed') return;
+      connection.send(`* BYE ${reason}`);
+      connection.close();
+    }));
   }
 
   // ----- what imap-core calls
@@ -86,6 +110,13 @@ export class ImapNotifier {
 
   removeListener(session: ImapSession): void {
     this.listeners.delete(session);
+  }
+
+  /** The connection of a logged-in session closed. */
+  releaseConnection(info: { session: ImapSession }, callback?: () => void): void {
+    this.guards.get(info.session)?.();
+    this.guards.delete(info.session);
+    callback?.();
   }
 
   getUpdates(selection: unknown, modifyIndex: number, callback: (err: Error | null, updates?: Update[]) => void): void {

@@ -5,14 +5,17 @@
 // full, over the account's hourly rate: refused alone), so that DATA goes to
 // the accepted ones only and a client's retry addresses only the refused;
 // local recipients get the message at once, the others through the outbound
-// queue.
+// queue. Once the account's password changes (or the account is disabled or
+// destroyed), each further MAIL, RCPT or DATA of a session logged in before
+// is answered 421 with the reason, and the connection closed.
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Core } from '../../core/index.ts';
 import { isGroup, parseAddressList } from '../../core/mail/addresses.ts';
 import { parseMessage } from '../../core/mail/mime.ts';
 import { buildDsn } from '../../core/outbound/dsn.ts';
 import type { Outbound } from '../../core/outbound/queue.ts';
-import { loginKeys, Throttle } from '../../core/throttle.ts';
+import { RateLimit } from '../../core/rate-limit.ts';
+import { loginKeys } from '../../core/throttle.ts';
 import { isSmtpError, receiveData, rfc2822Date, smtpError } from './common.ts';
 import { acceptedLocal, announcedSize, deliverLocal, localRecipient } from './recipients.ts';
 
@@ -30,7 +33,7 @@ export interface SubmissionContext {
   readonly log: { debug(m: string): void; warn(m: string): void };
 }
 
-interface BureauUser { id: number; address: string }
+interface BureauUser { id: number; address: string; passwordHash: string }
 type SubSession = SMTPServerSession & { user?: BureauUser | undefined };
 
 /** "40 seconds", "12 minutes": how long until the rate limit lets the account send again. */
@@ -42,14 +45,25 @@ function waitText(ms: number): string {
 
 export function submissionHandlers(ctx: SubmissionContext) {
   const { core } = ctx;
-  const rate = new Throttle({ maxFailures: ctx.ratePerHour, windowMs: ctx.rateWindowMs ?? 3_600_000, maxKeys: 100_000 });
+  // counted in the store: every process on the database shares an account's rate
+  const rate = new RateLimit(core.store, 'send', { limit: ctx.ratePerHour, windowMs: ctx.rateWindowMs ?? 3_600_000 });
   const user = (session: SubSession): BureauUser => session.user as BureauUser;
+  /**
+   * A session logged in with a password that has changed since (or as an
+   * account since disabled or destroyed) goes no further: 421 with the
+   * reason, which closes the connection.
+   */
+  const stillValid = async (session: SubSession): Promise<void> => {
+    const me = user(session);
+    const reason = await core.accounts.credentials.check(me.id, me.passwordHash);
+    if (reason !== null) throw smtpError(421, `4.7.0 ${reason}`);
+  };
   return {
     async onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void): Promise<void> {
       try {
         const username = auth.username ?? '';
         const keys = loginKeys(session.remoteAddress, username);
-        if (core.throttle.blockedFor(keys) > 0) {
+        if (await core.throttle.blockedFor(keys) > 0) {
           return callback(smtpError(454, '4.7.0 Too many failed logins; try again later'));
         }
         const account = await core.throttle.guard(keys, () => core.accounts.authenticate(username, auth.password ?? '', 'smtp'));
@@ -57,15 +71,22 @@ export function submissionHandlers(ctx: SubmissionContext) {
         if (!(await core.plans.allows(account, 'clients'))) {
           return callback(smtpError(535, `5.7.8 The plan of ${account.address} does not include mail programs (IMAP, SMTP): use the web site, or ask for a plan with clients`));
         }
-        callback(null, { user: { id: account.id, address: account.address } });
+        callback(null, { user: { id: account.id, address: account.address, passwordHash: account.passwordHash } });
       } catch (err) {
         ctx.log.warn(`smtp: authentication failed with an error: ${(err as Error).message}`);
         callback(smtpError(454, '4.7.0 Temporary authentication failure'));
       }
     },
 
-    onMailFrom(address: SMTPServerAddress, session: SubSession, callback: Cb): void {
+    async onMailFrom(address: SMTPServerAddress, session: SubSession, callback: Cb): Promise<void> {
       if (!session.user) return callback(smtpError(530, '5.7.0 Authentication required'));
+      try {
+        await stillValid(session);
+      } catch (err) {
+        if (isSmtpError(err)) return callback(err);
+        ctx.log.warn(`smtp: account check failed: ${(err as Error).message}`);
+        return callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
+      }
       if (address.address.toLowerCase() !== user(session).address) {
         return callback(smtpError(553, `5.7.1 <${address.address}>: Sender address rejected: not owned by ${user(session).address}`));
       }
@@ -77,15 +98,14 @@ export function submissionHandlers(ctx: SubmissionContext) {
         const rcpt = address.address.toLowerCase();
         const domain = rcpt.split('@')[1] ?? '';
         if (!domain) return callback(smtpError(553, `5.1.3 <${address.address}>: Bad recipient address syntax`));
+        await stillValid(session);
         // a local recipient that cannot take the message is refused here, alone:
         // the others are accepted, and a client's retry addresses only the refused ones
         const local = (await core.domains.isHosted(domain)) ? await localRecipient(core, address, announcedSize(session.envelope.mailFrom)) : null;
-        const key = `send:${user(session).id}`;
-        const wait = rate.blockedFor([key]);
+        const wait = await rate.take([String(user(session).id)]);
         if (wait > 0) {
           return callback(smtpError(451, `4.7.1 Sending rate limit reached: ${user(session).address} may send to ${ctx.ratePerHour} recipients an hour; try again in ${waitText(wait)}`));
         }
-        rate.fail([key]);
         if (local !== null) acceptedLocal(session).set(rcpt, local);
         callback();
       } catch (err) {
@@ -99,6 +119,7 @@ export function submissionHandlers(ctx: SubmissionContext) {
       const raw = await receiveData(stream, ctx.maxBytes, callback);
       if (raw === null) return;
       try {
+        await stillValid(session);
         const me = user(session);
         const from = parseMessage(raw).headers.filter((h) => h.name === 'from').flatMap((h) => parseAddressList(h.value));
         const addresses = from.flatMap((e) => (isGroup(e) ? e.members : [e])).map((a) => `${a.mailbox ?? ''}@${a.host ?? ''}`.toLowerCase());
@@ -131,6 +152,7 @@ export function submissionHandlers(ctx: SubmissionContext) {
         }
         callback();
       } catch (err) {
+        if (isSmtpError(err)) return callback(err);
         ctx.log.warn(`smtp: submission failed: ${(err as Error).message}`);
         callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
       }

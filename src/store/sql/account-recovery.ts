@@ -1,6 +1,6 @@
 // Password reset links, held-back addresses and profile photos (migration 007).
 import type { AccountPhoto, PasswordReset } from '../types.ts';
-import type { Row, SqlDriver } from './driver.ts';
+import { accountNotice, type Row, type SqlDriver } from './driver.ts';
 
 function toReset(r: Row): PasswordReset {
   return { accountId: Number(r.account_id), tokenHash: String(r.token_hash), expiresAt: Number(r.expires_at), createdAt: Number(r.created_at) };
@@ -38,6 +38,7 @@ export class SqlAccountRecovery {
       const set = await tx.run("UPDATE accounts SET password_hash = $2 WHERE id = $1 AND status = 'active'", [accountId, passwordHash]);
       if (set.changes !== 1) return null;
       await tx.run('DELETE FROM sessions WHERE account_id = $1', [accountId]);
+      await this.db.announce(tx, accountNotice(accountId));
       return accountId;
     });
   }

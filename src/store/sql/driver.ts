@@ -28,6 +28,12 @@ export interface SqlDriver extends SqlRunner {
   close(): Promise<void>;
 }
 
+/** The payload announcing a change of an account's credentials or status (`account:ID`). */
+export const ACCOUNT_NOTICE = 'account:';
+export const accountNotice = (accountId: number): string => `${ACCOUNT_NOTICE}${accountId}`;
+/** What a driver that cannot hear other processes' announcements delivers when it sees that one of them wrote (SQLite). */
+export const EXTERNAL_WRITE = '*';
+
 /** A UNIQUE or PRIMARY KEY constraint refused the write; the store turns it into a Conflict naming what is taken. */
 export class UniqueViolation extends Error {
   override name = 'UniqueViolation';

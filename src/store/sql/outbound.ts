@@ -1,5 +1,5 @@
-// The outbound mail queue and the DKIM keys (migration 005).
-import type { DkimKey, NewOutboundMessage, OutboundMessage } from '../types.ts';
+// The outbound mail queue and the DKIM keys (migrations 005, 011).
+import type { DkimKey, NewOutboundMessage, OutboundMessage, OutboundRetry } from '../types.ts';
 import type { Row, SqlDriver } from './driver.ts';
 
 function toMessage(r: Row): OutboundMessage {
@@ -39,20 +39,49 @@ export class SqlOutbound {
     });
   }
 
-  async claim(now: number, limit: number, leaseMs: number): Promise<OutboundMessage[]> {
+  async claim(now: number, limit: number, leaseMs: number, holder = ''): Promise<OutboundMessage[]> {
     const rows = await this.db.all(
-      `UPDATE outbound_queue SET lease_until = $2
+      `UPDATE outbound_queue SET lease_until = $2, lease_holder = $4
        WHERE lease_until <= $1 AND id IN (
          SELECT id FROM outbound_queue WHERE next_attempt_at <= $1 AND lease_until <= $1 ORDER BY next_attempt_at LIMIT $3)
        RETURNING *`,
-      [now, now + leaseMs, limit]);
+      [now, now + leaseMs, limit, holder]);
     return rows.map(toMessage);
   }
 
   async defer(id: number, nextAttemptAt: number, error: string): Promise<void> {
     await this.db.run(
-      'UPDATE outbound_queue SET attempts = attempts + 1, next_attempt_at = $2, lease_until = 0, last_error = $3 WHERE id = $1',
+      "UPDATE outbound_queue SET attempts = attempts + 1, next_attempt_at = $2, lease_until = 0, lease_holder = '', last_error = $3 WHERE id = $1",
       [id, nextAttemptAt, error.slice(0, 1000)]);
+  }
+
+  /** One statement, so atomic on both engines: the row shrinks to the recipients left, or goes. */
+  async settle(id: number, retry: OutboundRetry | null): Promise<void> {
+    if (!retry || retry.recipients.length === 0) {
+      await this.remove(id);
+      return;
+    }
+    await this.db.run(
+      `UPDATE outbound_queue SET recipients = $2, attempts = attempts + 1, next_attempt_at = $3, lease_until = 0, lease_holder = '', last_error = $4
+       WHERE id = $1`,
+      [id, JSON.stringify(retry.recipients), retry.nextAttemptAt, retry.error.slice(0, 1000)]);
+  }
+
+  async leaseHolders(now: number): Promise<{ holder: string; messages: number }[]> {
+    const rows = await this.db.all<{ holder: string; messages: number }>(
+      'SELECT lease_holder AS holder, COUNT(*) AS messages FROM outbound_queue WHERE lease_until > $1 GROUP BY lease_holder ORDER BY lease_holder',
+      [now]);
+    return rows.map((r) => ({ holder: String(r.holder), messages: Number(r.messages) }));
+  }
+
+  async releaseLeases(holders: readonly string[]): Promise<number> {
+    let released = 0;
+    for (const holder of holders) {
+      if (holder === '') continue;
+      const r = await this.db.run("UPDATE outbound_queue SET lease_until = 0, lease_holder = '' WHERE lease_holder = $1 AND lease_until > 0", [holder]);
+      released += r.changes;
+    }
+    return released;
   }
 
   async remove(id: number): Promise<void> {

@@ -9,7 +9,7 @@ import {
   type NewCollection, type NewCollectionInSpace, type NewGrant, type Plan, type PutItem, type QuotaBucket,
   type AccountContact, type ReachableCollection, type Right, type Session, type Space, type Store, type Tool,
 } from '../types.ts';
-import { ForeignKeyViolation, UniqueViolation, type SqlDriver, type SqlRunner } from './driver.ts';
+import { ACCOUNT_NOTICE, EXTERNAL_WRITE, ForeignKeyViolation, UniqueViolation, accountNotice, type SqlDriver, type SqlRunner } from './driver.ts';
 import { ITEM_COLUMNS, assertName, copyItem, deleteItem, putItem, updateItemMeta } from './items.ts';
 import { MIGRATIONS, render } from './migrations/index.ts';
 import {
@@ -19,9 +19,10 @@ import {
 import { SqlLocks } from './locks.ts';
 import { SqlOutbound } from './outbound.ts';
 import { SqlAccountRecovery } from './account-recovery.ts';
+import { SqlRateCounts } from './rate-counts.ts';
 import { copyItems, deleteItems, listItemMeta, updateItemsMeta } from './mail.ts';
-import type { AccountPhoto, PasswordReset } from '../types.ts';
-import type { CopiedItem, CopyItems, DkimKey, ItemMetaRow, MetaChange, NewOutboundMessage, OutboundMessage } from '../types.ts';
+import type { AccountPhoto, PasswordReset, RateCount } from '../types.ts';
+import type { CopiedItem, CopyItems, DkimKey, ItemMetaRow, MetaChange, NewOutboundMessage, OutboundMessage, OutboundRetry } from '../types.ts';
 import { compileSearch, readIndex } from './search.ts';
 import { SUBTREE, trashBlobsOf } from './writes.ts';
 
@@ -61,6 +62,7 @@ export class SqlStore implements Store {
   private readonly locks: SqlLocks;
   private readonly outbound: SqlOutbound;
   private readonly recovery: SqlAccountRecovery;
+  private readonly rates: SqlRateCounts;
   private emptying: Promise<void> | null = null;
 
   constructor(db: SqlDriver, blobs: DiskBlobStore) {
@@ -68,6 +70,7 @@ export class SqlStore implements Store {
     this.locks = new SqlLocks(db);
     this.outbound = new SqlOutbound(db);
     this.recovery = new SqlAccountRecovery(db);
+    this.rates = new SqlRateCounts(db);
     this.kind = db.kind;
     this.blobs = blobs;
   }
@@ -197,6 +200,10 @@ export class SqlStore implements Store {
         [id, patch.name ?? current.name, patch.passwordHash ?? current.passwordHash, patch.plan ?? current.plan,
           patch.status ?? current.status, JSON.stringify({ ...current.profile, ...patch.profile }),
           patch.idleTimeoutMinutes ?? current.idleTimeoutMinutes]);
+      // sessions logged in with the old password, or while it was active, are to end
+      if ((patch.passwordHash !== undefined && patch.passwordHash !== current.passwordHash) || (patch.status !== undefined && patch.status !== current.status)) {
+        await this.db.announce(tx, accountNotice(id));
+      }
     }));
     return (await this.getAccount(id))!;
   }
@@ -216,6 +223,7 @@ export class SqlStore implements Store {
       await tx.run(`UPDATE collections SET modseq = modseq WHERE id IN (${scope})`, [id]);
       await trashBlobsOf(tx, scope, [id]);
       await tx.run('DELETE FROM accounts WHERE id = $1', [id]);
+      await this.db.announce(tx, accountNotice(id));
       afterCommit(this.freed);
     });
   }
@@ -674,8 +682,16 @@ export class SqlStore implements Store {
 
   onChange(listener: (event: ChangeEvent) => void): () => void {
     return this.db.subscribe((payload) => {
-      const [c, m] = payload.split(':');
-      listener({ collectionId: Number(c), modseq: Number(m) });
+      // collection:modseq; account notices and the SQLite driver's "another process wrote" are not for these listeners
+      const m = /^(\d+):(\d+)$/.exec(payload);
+      if (m) listener({ collectionId: Number(m[1]), modseq: Number(m[2]) });
+    });
+  }
+
+  onAccountChange(listener: (accountId: number | null) => void): () => void {
+    return this.db.subscribe((payload) => {
+      if (payload === EXTERNAL_WRITE) listener(null);
+      else if (payload.startsWith(ACCOUNT_NOTICE)) listener(Number(payload.slice(ACCOUNT_NOTICE.length)));
     });
   }
 
@@ -833,8 +849,20 @@ export class SqlStore implements Store {
     return this.outbound.enqueue(messages);
   }
 
-  claimOutbound(now: number, limit: number, leaseMs: number): Promise<OutboundMessage[]> {
-    return this.outbound.claim(now, limit, leaseMs);
+  claimOutbound(now: number, limit: number, leaseMs: number, holder?: string): Promise<OutboundMessage[]> {
+    return this.outbound.claim(now, limit, leaseMs, holder);
+  }
+
+  settleOutbound(id: number, retry: OutboundRetry | null): Promise<void> {
+    return this.outbound.settle(id, retry);
+  }
+
+  outboundLeaseHolders(now: number): Promise<{ holder: string; messages: number }[]> {
+    return this.outbound.leaseHolders(now);
+  }
+
+  releaseOutboundLeases(holders: readonly string[]): Promise<number> {
+    return this.outbound.releaseLeases(holders);
   }
 
   deferOutbound(id: number, nextAttemptAt: number, error: string): Promise<void> {
@@ -925,6 +953,24 @@ export class SqlStore implements Store {
 
   deleteAccountPhoto(accountId: number): Promise<boolean> {
     return this.recovery.deletePhoto(accountId);
+  }
+
+  // ----- rate counters
+
+  countRate(keys: readonly string[], now: number, windowMs: number): Promise<RateCount[]> {
+    return this.rates.count(keys, now, windowMs);
+  }
+
+  readRate(keys: readonly string[], now: number): Promise<RateCount[]> {
+    return this.rates.read(keys, now);
+  }
+
+  clearRate(keys: readonly string[]): Promise<void> {
+    return this.rates.clear(keys);
+  }
+
+  sweepRate(now: number): Promise<number> {
+    return this.rates.sweep(now);
   }
 }
 

@@ -9,9 +9,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync, type SQLInputValue } from 'node:sqlite';
 import { StoreUnavailable } from '../errors.ts';
-import { ForeignKeyViolation, UniqueViolation, type Row, type SqlDriver, type SqlRunner, type SqlValue } from '../sql/driver.ts';
+import { EXTERNAL_WRITE, ForeignKeyViolation, UniqueViolation, type Row, type SqlDriver, type SqlRunner, type SqlValue } from '../sql/driver.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
+/** how often other processes' commits are looked for while someone listens (see watchOthers) */
+const OTHERS_POLL_MS = 250;
 
 class Lock {
   private tail: Promise<void> = Promise.resolve();
@@ -57,6 +59,7 @@ export class SqliteDriver implements SqlDriver {
   private readonly listeners = new Set<(payload: string) => void>();
   private readonly direct: SqlRunner;
   private pending: string[] | null = null;
+  private othersTimer: NodeJS.Timeout | null = null;
 
   private constructor(db: DatabaseSync) {
     this.db = db;
@@ -143,10 +146,43 @@ export class SqliteDriver implements SqlDriver {
 
   subscribe(listener: (payload: string) => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.watchOthers();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stopWatching();
+    };
+  }
+
+  /**
+   * Other processes' commits (the `bureau` command beside the server) cannot
+   * announce themselves here: while anyone listens, PRAGMA data_version (which
+   * changes when another connection commits, and costs no read of the file) is
+   * looked at every OTHERS_POLL_MS, and a change is delivered as EXTERNAL_WRITE.
+   */
+  private watchOthers(): void {
+    if (this.othersTimer || !this.db.isOpen) return;
+    let seen: unknown = null;
+    const look = (): void => {
+      this.lock.run(async () => (this.db.isOpen ? this.direct.get('PRAGMA data_version') : undefined)).then((row) => {
+        const version = row ? Object.values(row)[0] : null;
+        if (seen !== null && version !== null && version !== seen) {
+          for (const l of this.listeners) safely(() => l(EXTERNAL_WRITE), 'a change listener');
+        }
+        if (version !== null) seen = version;
+      }, () => undefined);
+    };
+    look();
+    this.othersTimer = setInterval(look, OTHERS_POLL_MS);
+    this.othersTimer.unref();
+  }
+
+  private stopWatching(): void {
+    if (this.othersTimer) clearInterval(this.othersTimer);
+    this.othersTimer = null;
   }
 
   async close(): Promise<void> {
+    this.stopWatching();
     await this.lock.run(async () => {
       this.statements.clear();
       if (this.db.isOpen) this.db.close();

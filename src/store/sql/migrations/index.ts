@@ -10,6 +10,8 @@ import { accountContacts } from './006-account-contacts.ts';
 import { accountRecovery } from './007-account-recovery.ts';
 import { countedCollections } from './008-counted-collections.ts';
 import { mailListing } from './009-mail-listing.ts';
+import { outboundLeaseHolder } from './011-outbound-lease-holder.ts';
+import { rateCounts } from './012-rate-counts.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -42,4 +44,6 @@ export const MIGRATIONS: readonly Migration[] = [
   accountRecovery,
   countedCollections,
   mailListing,
+  outboundLeaseHolder,
+  rateCounts,
 ];
