@@ -1,29 +1,23 @@
 // How many times a client address may do something (sign up, ask for a
-// password reset) within the last hour: counted in memory per process, the
-// oldest client forgotten first when too many are remembered.
+// password reset) within an hour: counted in the store (core/rate-limit.ts),
+// shared by every process on the database and kept across restarts. The hour
+// begins with the client's first attempt.
+import type { Store } from '../store/types.ts';
 import { LimitReached } from './errors.ts';
+import { RateLimit } from './rate-limit.ts';
 
 const HOUR_MS = 3_600_000;
-const MAX_CLIENTS = 100_000;
 
 export class HourlyLimit {
-  private readonly perHour: number;
-  private readonly now: () => number;
-  private readonly attempts = new Map<string, number[]>();
+  private readonly limit: RateLimit;
 
-  constructor(perHour: number, now: () => number = Date.now) {
-    this.perHour = perHour;
-    this.now = now;
+  /** `name` keeps this limit's counts apart from the others' ('signup', 'reset') */
+  constructor(store: Store, name: string, perHour: number, now: () => number = Date.now) {
+    this.limit = new RateLimit(store, name, { limit: perHour, windowMs: HOUR_MS }, now);
   }
 
-  /** Counts one attempt of the client; LimitReached with `message` past the hourly limit (that attempt is not counted). */
-  take(client: string, message: string): void {
-    const now = this.now();
-    const recent = (this.attempts.get(client) ?? []).filter((t) => now - t < HOUR_MS);
-    if (recent.length >= this.perHour) throw new LimitReached(message, this.perHour);
-    recent.push(now);
-    this.attempts.delete(client);
-    this.attempts.set(client, recent);
-    if (this.attempts.size > MAX_CLIENTS) this.attempts.delete(this.attempts.keys().next().value!);
+  /** Counts one attempt of the client; LimitReached with `message` past the hourly limit (that attempt is refused). */
+  async take(client: string, message: string): Promise<void> {
+    if (await this.limit.take([client]) > 0) throw new LimitReached(message, this.limit.settings.limit);
   }
 }

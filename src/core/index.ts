@@ -75,6 +75,6 @@ export async function createCore(store: Store, settings: CoreSettings): Promise<
     contacts: new Contacts(store, quota, access, directory),
     mail: new Mail(store, quota),
     dkim: new Dkim(store, settings.hostname ?? settings.domain),
-    throttle: new Throttle(),
+    throttle: new Throttle(store),
   };
 }

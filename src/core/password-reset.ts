@@ -52,7 +52,7 @@ export class PasswordResets {
     this.send = send;
     this.log = log;
     this.now = now;
-    this.limiter = new HourlyLimit(settings.perClientPerHour, now);
+    this.limiter = new HourlyLimit(core.store, 'reset', settings.perClientPerHour, now);
   }
 
   /**
@@ -61,9 +61,9 @@ export class PasswordResets {
    * otherwise returns at once, the same for every address, and the link
    * leaves afterwards when the account is active and has a confirmed contact.
    */
-  request(address: string, clientAddress: string, lang: MailLang = 'en'): void {
+  async request(address: string, clientAddress: string, lang: MailLang = 'en'): Promise<void> {
     const normalised = normaliseAddress(address);
-    this.limiter.take(clientAddress, 'too many password reset requests from your network in the last hour; try again later');
+    await this.limiter.take(clientAddress, 'too many password reset requests from your network in the last hour; try again later');
     if (this.waiting >= MAX_WAITING) {
       this.log.error(`password reset for ${normalised}: dropped, ${MAX_WAITING} requests are waiting already`);
       return;

@@ -50,12 +50,12 @@ export class Signups {
     this.settings = settings;
     this.send = send;
     this.now = now;
-    this.limiter = new HourlyLimit(settings.perClientPerHour, now);
+    this.limiter = new HourlyLimit(core.store, 'signup', settings.perClientPerHour, now);
   }
 
   /** Counts one sign-up or resend of a client; LimitReached past the hourly limit. */
-  private limit(clientAddress: string): void {
-    this.limiter.take(clientAddress, 'too many sign-ups from your network in the last hour; try again later');
+  private limit(clientAddress: string): Promise<void> {
+    return this.limiter.take(clientAddress, 'too many sign-ups from your network in the last hour; try again later');
   }
 
   async start(input: NewSignup): Promise<Account> {
@@ -67,7 +67,7 @@ export class Signups {
     }
     this.core.accounts.checkPassword(input.password);
     await this.sweep();
-    this.limit(input.clientAddress);
+    await this.limit(input.clientAddress);
     const account = await this.core.accounts.create({ address, password: input.password, name: input.name ?? '', status: 'pending' });
     try {
       await this.issue(account, contact, input.lang ?? 'en');
@@ -80,7 +80,7 @@ export class Signups {
 
   /** A new link (the old one stops working) to the contact address, given again or as first given. */
   async resend(address: string, password: string, contactEmail: string, clientAddress: string, lang: MailLang = 'en'): Promise<void> {
-    this.limit(clientAddress);
+    await this.limit(clientAddress);
     let account: Account | null = null;
     try {
       account = await this.core.store.getAccountByAddress(normaliseAddress(address));

@@ -97,11 +97,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     listeners.push(...await startSmtp({ core, tls, bind: config.bind, hostname: config.hostname, port: config.ports.smtp, submissionPort: config.ports.submission, submissionsPort: config.ports.submissions, maxBytes: config.smtp.maxBytes, relay: config.smtpRelay, ratePerHour: config.smtp.ratePerHour, retryBaseSeconds: config.smtp.retrySeconds, expireHours: config.smtp.queueHours, log, outbound }));
     outbound.start();
     const running = core;
-    // Hourly: blob files of writes that never committed. The timer also keeps
+    // Hourly: blob files of writes that never committed, expired sign-ups, the
+    // login throttle's and rate limits' ended counts. The timer also keeps
     // the process alive when every listener is turned off.
     const collector = setInterval(() => {
       running.store.collectGarbage().catch((err: unknown) => log.warn(`blob collection failed: ${(err as Error).message}`));
       web.site.signups.sweep().catch((err: unknown) => log.warn(`removing expired sign-ups failed: ${(err as Error).message}`));
+      running.store.sweepRate(Date.now()).catch((err: unknown) => log.warn(`removing ended rate counts failed: ${(err as Error).message}`));
     }, GARBAGE_INTERVAL_MS);
     let stopping: Promise<void> | null = null;
     return {

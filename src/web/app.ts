@@ -319,7 +319,7 @@ export function webSite(core: Core, settings: WebSettings): { handler: ReturnTyp
 /** Reads a login attempt under the shared throttle; the account, or a message that tells nothing about the address. */
 export async function tryLogin(site: Site, ctx: Ctx, address: string, password: string): Promise<{ account: Account } | { error: string; status: number }> {
   const keys = loginKeys(clientAddress(ctx), address);
-  const wait = site.core.throttle.blockedFor(keys);
+  const wait = await site.core.throttle.blockedFor(keys);
   if (wait > 0) return { status: 429, error: tooManyFailures(ctx.state.lang, wait) };
   const account = await site.core.throttle.guard(keys, () => site.core.accounts.authenticate(address, password, 'web'));
   if (!account) return { status: 401, error: t(ctx.state.lang, 'The address or the password is wrong, or the account is not activated yet.') };
@@ -339,7 +339,7 @@ export function tooManyFailures(lang: Lang, waitMs: number): string {
  */
 export async function throttledPasswordCheck<T>(site: Site, ctx: Ctx, address: string, wrong: string, check: () => Promise<T | null>): Promise<{ ok: T } | { error: string; status: number }> {
   const keys = loginKeys(clientAddress(ctx), address);
-  const wait = site.core.throttle.blockedFor(keys);
+  const wait = await site.core.throttle.blockedFor(keys);
   if (wait > 0) return { status: 429, error: tooManyFailures(ctx.state.lang, wait) };
   const result = await site.core.throttle.guard(keys, check);
   if (result === null) return { status: 400, error: wrong };

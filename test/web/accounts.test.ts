@@ -143,10 +143,10 @@ for (const backend of BACKENDS) {
         const ivy = await signedUp('ivy', 'ivy@elsewhere.test');
         const attacker = browser();
         // the tries come from this machine, as the other tests' do: the client address's count is forgotten, the account's kept
-        const forgetClient = (): void => server.core.throttle.succeed(['ip:127.0.0.1', 'ip:::ffff:127.0.0.1']);
-        forgetClient();
+        const forgetClient = (): Promise<void> => server.core.throttle.succeed(['ip:127.0.0.1', 'ip:::ffff:127.0.0.1']);
+        await forgetClient();
         for (let i = 0; i < 10; i++) expect((await attacker.login(ivy.address, 'guessing-wrong')).status).to.equal(401);
-        forgetClient();
+        await forgetClient();
         const blocked = await browser().login(ivy.address, 'the-first-password');
         expect(blocked.status).to.equal(429);
         await browser().submit('/reset', '/reset', { address: ivy.address });

@@ -391,8 +391,8 @@ for (const backend of BACKENDS) {
       });
 
       it('password checks of the settings count under the login throttle: a stolen session cannot guess the password', async () => {
-        const forgetClient = (): void => server.core.throttle.succeed(['ip:127.0.0.1', 'ip:::ffff:127.0.0.1']);
-        forgetClient();
+        const forgetClient = (): Promise<void> => server.core.throttle.succeed(['ip:127.0.0.1', 'ip:::ffff:127.0.0.1']);
+        await forgetClient();
         const olga = await server.account('olga');
         const o = await loggedIn(olga);
         const oToken = Browser.csrf(await o.get('/settings'));
@@ -405,7 +405,7 @@ for (const backend of BACKENDS) {
         const blocked = /^Too many failed attempts\. Try again in \d+ minutes\.$/;
         expectRefused(await o.post('/settings/password', { csrf: oToken, current: DAV_PASSWORD, next: 'a-stolen-new-password' }), 429, blocked, 'password blocked');
         expectRefused(await o.post('/settings/destroy', { csrf: oToken, password: DAV_PASSWORD, confirm: 'yes' }), 429, blocked, 'destroy blocked');
-        forgetClient();
+        await forgetClient();
         expect((await browser().login(olga.address, DAV_PASSWORD)).status, 'login of the blocked account').to.equal(429);
         expect(await accountState(olga.id)).to.deep.equal(before);
         // a new password against the policy is not a wrong guess
@@ -414,7 +414,7 @@ for (const backend of BACKENDS) {
         const qToken = Browser.csrf(await q.get('/settings'));
         for (let i = 0; i < 12; i++) expectRefused(await q.post('/settings/password', { csrf: qToken, current: DAV_PASSWORD, next: 'short' }), 400, 'at least 10', `policy ${i}`);
         expect((await q.post('/settings/password', { csrf: qToken, current: DAV_PASSWORD, next: 'a-brand-new-password' })).location).to.equal('/settings?done=password');
-        forgetClient();
+        await forgetClient();
       });
     });
   });

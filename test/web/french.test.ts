@@ -214,7 +214,7 @@ for (const backend of BACKENDS) {
       const signup = await french().submit('/signup', '/signup', { name: '', local: 'vic', domain: DOMAIN, password: 'a-long-password', contact: 'vic@elsewhere.test' });
       expect(signup.status).to.equal(409);
       expect(alertOf(signup)).to.equal(`L’adresse vic@${DOMAIN} est déjà prise.`);
-      server.core.throttle.succeed(['ip:127.0.0.1', 'ip:::ffff:127.0.0.1']);
+      await server.core.throttle.succeed(['ip:127.0.0.1', 'ip:::ffff:127.0.0.1']);
     });
 
     it('sends the activation and reset mails in the language of the request', async () => {

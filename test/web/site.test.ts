@@ -74,7 +74,7 @@ for (const backend of BACKENDS) {
         const blocked = await b.login(`bob@${DOMAIN}`, DAV_PASSWORD);
         expect(blocked.status).to.equal(429);
         expect(blocked.text).to.include('Too many failed attempts');
-        server.core.throttle.succeed([`ip:127.0.0.1`, `ip:::ffff:127.0.0.1`]);
+        await server.core.throttle.succeed([`ip:127.0.0.1`, `ip:::ffff:127.0.0.1`]);
       });
 
       it('keeps several sessions at once, ends them at log-out, and refuses a session used after log-out', async () => {

@@ -193,7 +193,7 @@ export function publicRoutes(router: Router<WebState>, site: Site): void {
     const address = (ctx.state.form.address ?? '').slice(0, 320);
     try {
       if (address.trim() === '') throw new InvalidInput('address', t(l, 'give the address of your account'));
-      site.resets.request(address, clientAddress(ctx), l);
+      await site.resets.request(address, clientAddress(ctx), l);
     } catch (err) {
       const e = userError(err, l);
       if (!e) throw err;
@@ -245,7 +245,7 @@ export function publicRoutes(router: Router<WebState>, site: Site): void {
     // this browser's session, if any, ended with all the others
     if (ctx.state.session) setSessionCookie(ctx, null);
     // whoever read the mail may log in at once, even if others' failed tries blocked the account
-    site.core.throttle.succeed(loginKeys(clientAddress(ctx), done.address).filter((k) => k.startsWith('account:')));
+    await site.core.throttle.succeed(loginKeys(clientAddress(ctx), done.address).filter((k) => k.startsWith('account:')));
     ctx.redirect('/login?done=password-reset');
   });
 }
