@@ -18,6 +18,7 @@ import { locksConformance } from './conformance/locks.ts';
 import { recoveryConformance } from './conformance/recovery.ts';
 import { countedConformance } from './conformance/counted.ts';
 import { bulkReadsConformance } from './conformance/bulk-reads.ts';
+import { outboundConformance } from './conformance/outbound.ts';
 import { ratesConformance } from './conformance/rates.ts';
 
 export function storeConformance(backend: Backend): void {
@@ -37,6 +38,7 @@ export function storeConformance(backend: Backend): void {
     recoveryConformance(backend);
     countedConformance(backend);
     bulkReadsConformance(backend);
+    outboundConformance(backend);
     ratesConformance(backend);
   });
 }
