@@ -56,6 +56,8 @@ export class DriveView {
   readonly account: Account;
   readonly principal: Principal;
   private readonly store: Store;
+  /** what others share with the account, read once per view (a view lives for one request) */
+  private shared: Promise<Map<string, SharedSlot>> | null = null;
 
   private constructor(store: Store, account: Account, principal: Principal) {
     this.store = store;
@@ -109,7 +111,12 @@ export class DriveView {
    * its whole space is under Groups/GROUP/ already, where the same grants give
    * the same rights.
    */
-  async sharedByOwner(): Promise<Map<string, SharedSlot>> {
+  sharedByOwner(): Promise<Map<string, SharedSlot>> {
+    this.shared ??= this.loadShared();
+    return this.shared;
+  }
+
+  private async loadShared(): Promise<Map<string, SharedSlot>> {
     const out = new Map<string, SharedSlot>();
     const reach = await this.store.listReachableCollections(this.account.id, 'files');
     for (const r of reach) {

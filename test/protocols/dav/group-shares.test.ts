@@ -46,7 +46,12 @@ for (const backend of BACKENDS) {
 
     before(async () => {
       s = await startDav(backend);
-      [gina, bea, mia, leo, dan, oscar] = await Promise.all(['gina', 'bea', 'mia', 'leo', 'dan', 'oscar'].map((n) => s.account(n)));
+      gina = await s.account('gina');
+      bea = await s.account('bea');
+      mia = await s.account('mia');
+      leo = await s.account('leo');
+      dan = await s.account('dan');
+      oscar = await s.account('oscar');
       alpha = await s.group('Alpha', gina, [dan]);
       beta = await s.group('Beta', bea, [gina, mia, leo, dan]);
       // Alpha's documents, made by its administrator through the drive
