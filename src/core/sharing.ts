@@ -7,6 +7,7 @@ import { authorize } from './acl.ts';
 import { collectionResource, ensure, itemResource, loadPrincipal } from './access.ts';
 import { Forbidden, InvalidInput, NotFound } from './errors.ts';
 import { Mailboxes } from './mail/mailboxes.ts';
+import { listShareableItems, type ItemPageRequest, type ShareableItemPage } from './share-items.ts';
 import { listMyShares, listShareable, listSharedWithMe, type MyShare, type ShareableCollection, type SharedWithMe } from './share-listings.ts';
 
 export const SHAREABLE: readonly Right[] = ['read', 'freebusy', 'write', 'delete', 'deposit'];
@@ -79,6 +80,11 @@ export class Sharing {
   /** The collections the account may share: its own, and those of the groups it administers. */
   shareable(actorId: number): Promise<ShareableCollection[]> {
     return listShareable(this.store, actorId);
+  }
+
+  /** One page of the items of a collection the account may share (searched by summary, name or the start of a file name), to share one of them. */
+  shareableItems(actorId: number, collectionId: number, request: ItemPageRequest = {}): Promise<ShareableItemPage> {
+    return listShareableItems(this.store, SHARE_PRESETS, actorId, collectionId, request);
   }
 
   /** What others shared with the account's groups, and where the account finds it. */

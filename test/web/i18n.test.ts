@@ -104,6 +104,7 @@ describe('web site in French', () => {
       'the account is not a member of the group', 'there is no group named Team A', 'group 7 does not exist',
       'a share needs at least one right; withdraw it instead', 'admin cannot be shared; allowed: read, write, delete',
       'one can only share with a group one is a member of', 'share 3 does not exist', 'collection 4 does not exist', 'item 5 is not in collection 4',
+      'there is no calendar, address book or folder 7 of yours to share from', 'single messages are not shared one by one; share the whole mailbox',
       'the account is not active', 'only the group administrator may do this', 'members of this group have no write right on its space',
       'the space belongs to someone else', 'the group administrator has not granted delete to this member', 'the share does not include write',
       'it is not shared with any group of the account', 'only busy times, seen when scheduling', 'not listed: files can only be dropped in',

@@ -68,6 +68,8 @@ export const CORE_FR: readonly Rule[] = [
   [/^share (\d+) does not exist$/, 'le partage $1 n’existe pas'],
   [/^collection (\d+) does not exist$/, 'la collection $1 n’existe pas'],
   [/^item (\d+) is not in collection (\d+)$/, 'l’élément $1 n’est pas dans la collection $2'],
+  [/^there is no calendar, address book or folder (\d+) of yours to share from$/, 'vous n’avez pas d’agenda, de carnet d’adresses ni de dossier $1 à partager'],
+  [/^single messages are not shared one by one; share the whole mailbox$/, 'les messages ne se partagent pas un par un ; partagez toute la boîte aux lettres'],
   // the permission module's reasons
   [/^the account is not active$/, 'le compte n’est pas actif'],
   [/^only the group administrator may do this$/, 'seul l’administrateur du groupe peut faire cela'],

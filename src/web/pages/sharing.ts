@@ -8,11 +8,13 @@ import type Router from '@koa/router';
 import { InvalidInput, NotFound } from '../../core/errors.ts';
 import { SHARE_PRESETS } from '../../core/sharing.ts';
 import type { MyShare, ShareLine, SharedWithMe, ShareableCollection, Whereabouts } from '../../core/share-listings.ts';
-import type { Group, Right, Tool } from '../../core/types.ts';
+import type { Group, Tool } from '../../core/types.ts';
 import { csrf, render, requireAccount, userError, type Ctx, type Site, type WebState } from '../app.ts';
 import { csrfField, html, type Html } from '../html.ts';
 import { t, th, type Lang } from '../i18n.ts';
 import { coreMessage } from '../lang/core-messages.ts';
+import { itemSharingRoutes } from './sharing-items.ts';
+import { collectionWords, idField, presetField, presetMenu, presetsFor, presetTitle } from './sharing-words.ts';
 
 function notice(l: Lang, done: string): string | null {
   switch (done) {
@@ -32,16 +34,6 @@ function toolTitle(l: Lang, tool: Tool): string {
   }
 }
 
-/** A collection in words: 'calendar “Calendar”'. */
-function collectionWords(l: Lang, tool: Tool, path: string): string {
-  switch (tool) {
-    case 'calendar': return t(l, 'calendar “{path}”', { path });
-    case 'contacts': return t(l, 'address book “{path}”', { path });
-    case 'files': return t(l, 'folder “{path}”', { path });
-    case 'mail': return t(l, 'mailbox “{path}”', { path });
-  }
-}
-
 /** An item in its collection, in words: 'Event “Lunch” in the calendar “Calendar”'. */
 function itemWords(l: Lang, tool: Tool, title: string, path: string): string {
   switch (tool) {
@@ -49,36 +41,6 @@ function itemWords(l: Lang, tool: Tool, title: string, path: string): string {
     case 'contacts': return t(l, 'Contact {title} in the address book “{path}”', { title, path });
     case 'files': return t(l, 'File {title} in the folder “{path}”', { title, path });
     case 'mail': return t(l, 'Message {title} in the mailbox “{path}”', { title, path });
-  }
-}
-
-/** 'a calendar', 'an address book'… */
-function aCollection(l: Lang, tool: Tool): string {
-  switch (tool) {
-    case 'calendar': return t(l, 'a calendar');
-    case 'contacts': return t(l, 'an address book');
-    case 'files': return t(l, 'a folder');
-    case 'mail': return t(l, 'a mailbox');
-  }
-}
-
-/** 'event', 'contact'… */
-function itemThing(l: Lang, tool: Tool): string {
-  switch (tool) {
-    case 'calendar': return t(l, 'event');
-    case 'contacts': return t(l, 'contact');
-    case 'files': return t(l, 'file');
-    case 'mail': return t(l, 'message');
-  }
-}
-
-function presetTitle(l: Lang, preset: string): string {
-  switch (preset) {
-    case 'read': return t(l, 'read');
-    case 'read-write': return t(l, 'read and write');
-    case 'freebusy': return t(l, 'busy times only');
-    case 'deposit': return t(l, 'drop files in only');
-    default: return preset;
   }
 }
 
@@ -93,14 +55,6 @@ function rightWord(l: Lang, right: string): string {
   }
 }
 
-/** The presets that make sense on a collection of the tool, or on one item. */
-function presetsFor(tool: Tool, onItem: boolean): string[] {
-  if (onItem) return ['read', 'read-write'];
-  if (tool === 'calendar') return ['read', 'read-write', 'freebusy'];
-  if (tool === 'files') return ['read', 'read-write', 'deposit'];
-  return ['read', 'read-write'];
-}
-
 function rightsText(l: Lang, line: ShareLine): string {
   return line.preset ? presetTitle(l, line.preset) : line.grant.rights.map((r) => rightWord(l, r)).join(', ');
 }
@@ -113,10 +67,6 @@ function what(l: Lang, line: ShareLine): string {
   if (!line.item) return upper(collectionWords(l, line.tool, path));
   const title = line.item.title === line.item.name ? t(l, '“{name}”', { name: line.item.name }) : t(l, '“{title}” ({name})', { title: line.item.title, name: line.item.name });
   return itemWords(l, line.tool, title, path);
-}
-
-function presetMenu(l: Lang, id: string, label: string, presets: readonly string[], selected: string | null): Html {
-  return html`<select id="${id}" name="rights" aria-label="${label}">${presets.map((p) => html`<option value="${p}"${p === selected ? html` selected` : ''}>${presetTitle(l, p)}</option>`)}</select>`;
 }
 
 /** A URL path from plain segments, '@' kept readable. */
@@ -182,6 +132,17 @@ function shareFormHtml(l: Lang, token: string, shareable: readonly ShareableColl
 <p><button type="submit">${t(l, 'Share')}</button></p></form>`;
 }
 
+/** The picker that leads to the items of one collection, to share a single one of them. */
+function itemPickerHtml(l: Lang, shareable: readonly ShareableCollection[], groups: readonly Group[]): Html {
+  if (groups.length === 0) return html``;
+  const options = shareable.filter((c) => c.tool !== 'mail')
+    .map((c) => html`<option value="${c.collection.id}">${c.group ? `${t(l, '{group} (group)', { group: c.group.name })} — ` : ''}${collectionWords(l, c.tool, c.path.join('/'))}</option>`);
+  return html`<form method="get" action="/sharing/items">
+<p><label for="items-of">${t(l, 'Choose from')}</label><select id="items-of" name="collection" required aria-describedby="items-of-hint">${options}</select>
+<small id="items-of-hint">${t(l, 'The next page lists its events, contacts or files, with a search box, to share one of them.')}</small></p>
+<p><button type="submit">${t(l, 'Show its items')}</button></p></form>`;
+}
+
 function withMeHtml(l: Lang, site: Site, address: string, lines: readonly SharedWithMe[], groups: readonly Group[], meId: number): Html {
   if (lines.length === 0) return html`<p>${t(l, 'Nothing is shared with your groups yet.')}</p>`;
   const sections: Html[] = [];
@@ -208,43 +169,10 @@ async function sharingPage(site: Site, ctx: Ctx, o: { status?: number; error?: s
 ${mySharesHtml(l, token, mine, me.id)}
 <h2 id="share">${t(l, 'Share a calendar, address book, folder or mailbox')}</h2>
 ${shareFormHtml(l, token, shareable, groups)}
+<h2 id="share-one">${t(l, 'Share a single event, contact or file')}</h2>
+${itemPickerHtml(l, shareable, groups)}
 <h2 id="with-me">${t(l, 'Shared with me')}</h2>
 ${withMeHtml(l, site, me.address, withMe, groups, me.id)}`, { status: o.status, error: o.error, notice: notice(l, String(ctx.query.done ?? '')) });
-}
-
-/** A form field naming something by its number. */
-type IdWhat = 'share' | 'collection' | 'group';
-
-/** A positive whole number given in a form field, else InvalidInput naming the field. */
-function idField(ctx: Ctx, name: IdWhat): number {
-  const l = ctx.state.lang;
-  const text = (ctx.state.form[name] ?? '').trim();
-  if (text === '') {
-    throw new InvalidInput(name, name === 'share' ? t(l, 'choose the share') : name === 'collection' ? t(l, 'choose the thing to share') : t(l, 'choose the group'));
-  }
-  if (!/^\d{1,15}$/.test(text) || Number(text) < 1) {
-    const given = JSON.stringify(text.slice(0, 40));
-    throw new InvalidInput(name, name === 'share' ? t(l, '{given} does not name a share', { given })
-      : name === 'collection' ? t(l, '{given} does not name a thing to share', { given }) : t(l, '{given} does not name a group', { given }));
-  }
-  return Number(text);
-}
-
-/** The rights of a preset the form chose, checked against those that make sense for the tool. */
-function presetField(ctx: Ctx, tool: Tool, onItem: boolean): readonly Right[] {
-  const l = ctx.state.lang;
-  const name = (ctx.state.form.rights ?? '').trim();
-  if (name === '') throw new InvalidInput('rights', t(l, 'choose the rights'));
-  const rights = Object.hasOwn(SHARE_PRESETS, name) ? SHARE_PRESETS[name] : undefined;
-  if (!rights) {
-    throw new InvalidInput('rights', t(l, '{given} is not a choice of rights; choose one of {choices}', { given: JSON.stringify(name.slice(0, 40)), choices: Object.keys(SHARE_PRESETS).join(', ') }));
-  }
-  if (!presetsFor(tool, onItem).includes(name)) {
-    throw new InvalidInput('rights', onItem
-      ? t(l, '{rights} cannot be given on a single {thing}', { rights: presetTitle(l, name), thing: itemThing(l, tool) })
-      : t(l, '{rights} cannot be given on {thing}', { rights: presetTitle(l, name), thing: aCollection(l, tool) }));
-  }
-  return rights;
 }
 
 export function sharingRoutes(router: Router<WebState>, site: Site): void {
@@ -252,6 +180,7 @@ export function sharingRoutes(router: Router<WebState>, site: Site): void {
     if (!requireAccount(ctx)) return;
     await sharingPage(site, ctx);
   });
+  itemSharingRoutes(router, site, (ctx, o) => sharingPage(site, ctx, o));
 
   const action = (name: string, fn: (ctx: Ctx, actorId: number) => Promise<string>) => {
     router.post(`/sharing/${name}`, async (ctx) => {
