@@ -2,8 +2,10 @@
 // between levels, and their creation, renaming, deletion and subscription.
 //
 //   INBOX, Sent, Projects/2024        the account's own space
-//   Groups/GROUP/...                  a group space (its members, or groups it is shared with)
+//   Groups/GROUP/...                  a space of a group the account is a member of
 //   Shared with me/ADDRESS/...        another account's mailboxes shared with one of the account's groups
+//   Shared with me/GROUP (group)/...  a group's mailboxes shared with one of the account's groups (the
+//                                     account not a member of it), named as on the drive
 //
 // The paths are the same for every door (IMAP now, a web mail later); what an
 // account sees and may do is decided by core/acl's `authorize`, loaded fresh
@@ -69,7 +71,7 @@ export class Mailboxes {
     if (!account) throw new NotFound(`account ${accountId} does not exist`);
     const spaces = new Map<number, SpaceInfo>();
     for (const r of reachable) {
-      if (!spaces.has(r.space.id)) spaces.set(r.space.id, { space: r.space, root: await this.rootOf(r.space, accountId) });
+      if (!spaces.has(r.space.id)) spaces.set(r.space.id, { space: r.space, root: await this.rootOf(r.space, principal) });
     }
     if (!spaces.has(account.spaceId)) spaces.set(account.spaceId, { space: { id: account.spaceId, owner: { kind: 'account', accountId } }, root: '' });
     const out: Mailbox[] = [];
@@ -104,7 +106,7 @@ export class Mailboxes {
       loadPrincipal(this.store, accountId), this.store.getSpace(c.spaceId), this.store.getCollectionPath(c.id),
     ]);
     if (!space) throw new NotFound('the mailbox does not exist any more');
-    const info: SpaceInfo = { space, root: await this.rootOf(space, accountId) };
+    const info: SpaceInfo = { space, root: await this.rootOf(space, principal) };
     const grants = await this.store.listGrants(path.map((p) => p.id));
     const mailbox = this.view(principal, info, c, new Map(path.map((p) => [p.id, p])), grants, accountId);
     if (!mailbox) throw new NotFound('the mailbox is not shared with this account any more');
@@ -149,12 +151,15 @@ export class Mailboxes {
     };
   }
 
-  private async rootOf(space: Space, accountId: number): Promise<string> {
+  private async rootOf(space: Space, principal: Principal): Promise<string> {
     if (space.owner.kind === 'group') {
       const g = await this.store.getGroup(space.owner.groupId);
-      return `${GROUPS_ROOT}${DELIMITER}${g?.name ?? `group ${space.owner.groupId}`}`;
+      const name = g?.name ?? `group ${space.owner.groupId}`;
+      return principal.groups.has(space.owner.groupId)
+        ? `${GROUPS_ROOT}${DELIMITER}${name}`
+        : `${SHARED_ROOT}${DELIMITER}${name} (group)`;
     }
-    if (space.owner.accountId === accountId) return '';
+    if (space.owner.accountId === principal.accountId) return '';
     const a = await this.store.getAccount(space.owner.accountId);
     return `${SHARED_ROOT}${DELIMITER}${a?.address ?? `account ${space.owner.accountId}`}`;
   }

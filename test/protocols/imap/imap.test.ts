@@ -112,6 +112,48 @@ for (const backend of BACKENDS) {
       await c.logout();
     });
 
+    it('a group\'s mailbox shared with another group: under Shared with me/GROUP (group)/ for the other group\'s members, under Groups/ for its own, read-only, gone on withdrawal', async () => {
+      const core = s.t.core;
+      const admin = await s.account();
+      const outsider = await s.account();
+      const both = await s.account();
+      const alpha = await core.groups.create(`Alpha ${admin.id}`, admin.id);
+      const beta = await core.groups.create(`Beta ${admin.id}`, admin.id);
+      await core.groups.addMember(beta.id, outsider.id);
+      await core.groups.addMember(alpha.id, both.id);
+      await core.groups.addMember(beta.id, both.id);
+      const box = await core.mail.mailboxes.create(admin.id, `Groups/${alpha.name}/Support`);
+      await core.mail.messages.append(admin.id, box.id, Buffer.from('Subject: for beta\r\n\r\nhello\r\n'));
+      const grant = await core.sharing.share(admin.id, { collectionId: box.id }, beta.id, ['read']);
+      const shared = `Shared with me/${alpha.name} (group)/Support`;
+      const c = await s.client(outsider);
+      const paths = (await c.list()).map((m) => m.path);
+      expect(paths).to.include(shared);
+      expect(paths.filter((p) => p.startsWith('Groups/'))).to.deep.equal([]);
+      const lock = await c.getMailboxLock(shared);
+      try {
+        const subjects: string[] = [];
+        for await (const m of c.fetch('1:*', { envelope: true })) subjects.push(m.envelope?.subject ?? '');
+        expect(subjects).to.deep.equal(['for beta']);
+        expect((c.mailbox as { readOnly?: boolean }).readOnly).to.equal(true);
+        await c.messageFlagsAdd('1', ['\\Seen']);
+        const flags: string[][] = [];
+        for await (const m of c.fetch('1:*', { flags: true })) flags.push([...(m.flags ?? [])]);
+        expect(flags).to.deep.equal([[]]);
+      } finally {
+        lock.release();
+      }
+      expect((await c.mailboxCreate(`Shared with me/${alpha.name} (group)/Mine`).catch((e: Error) => e)) instanceof Error).to.equal(true);
+      const d = await s.client(both);
+      const bothPaths = (await d.list()).map((m) => m.path);
+      expect(bothPaths).to.include(`Groups/${alpha.name}/Support`);
+      expect(bothPaths.filter((p) => p.startsWith('Shared with me/'))).to.deep.equal([]);
+      await d.logout();
+      await core.sharing.withdraw(admin.id, grant.id);
+      expect((await c.list()).map((m) => m.path)).to.not.include(shared);
+      await c.logout();
+    });
+
     it('APPEND keeps every real message byte for byte; FETCH BODY[] gives it back; structure, envelope, sections and partial fetches', async () => {
       const a = await s.account();
       const c = await s.client(a);
