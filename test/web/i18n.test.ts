@@ -108,7 +108,7 @@ describe('web site in French', () => {
       'the account is not active', 'only the group administrator may do this', 'members of this group have no write right on its space',
       'the space belongs to someone else', 'the group administrator has not granted delete to this member', 'the share does not include write',
       'it is not shared with any group of the account', 'only busy times, seen when scheduling', 'not listed: files can only be dropped in',
-      'not among the account\'s mailboxes', 'a group\'s folders shared with another group are not on the drive', 'not on the drive',
+      'not among the account\'s mailboxes', 'not on the drive',
     ];
     const reached = new Set<number>();
     for (const english of samples) {

@@ -82,7 +82,6 @@ export const CORE_FR: readonly Rule[] = [
   [/^only busy times, seen when scheduling$/, 'seulement les plages occupées, visibles en planifiant'],
   [/^not listed: files can only be dropped in$/, 'non listé : on ne peut qu’y déposer des fichiers'],
   [/^not among the account's mailboxes$/, 'pas parmi les boîtes aux lettres du compte'],
-  [/^a group's folders shared with another group are not on the drive$/, 'les dossiers d’un groupe partagés avec un autre groupe ne sont pas sur le disque'],
   [/^not on the drive$/, 'pas sur le disque'],
 ];
 
