@@ -7,44 +7,22 @@
 //
 // The certificate is the server's own fresh CA, which this browser is told to
 // accept; the tests (test/e2e/web-browser.test.ts) check certificates for real.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { ALL_PORTS_OFF, freePort, NODE, ROOT, spawnBureau, stop, waitFor } from '../test/support/server.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const NODE = resolve(ROOT, 'node_modules/.bin/node');
 const OUT = resolve(ROOT, 'docs/pages');
 const CHROMIUM = '/usr/bin/chromium';
 const DOMAIN = 'example.org';
 const PASSWORD = 'a-long-screenshot-password';
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
 function bureau(env: NodeJS.ProcessEnv, args: string[], input = ''): void {
   const r = spawnSync(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', ...args], { cwd: ROOT, env, input, encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`bureau ${args.join(' ')}: ${r.stdout}${r.stderr}`);
-}
-
-async function waitReady(child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!output().includes('ready:')) {
-    if (child.exitCode !== null) throw new Error(`the server exited: ${output()}`);
-    if (Date.now() > deadline) throw new Error(`the server did not start within 60 s: ${output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function shoot(page: Page, origin: string, path: string, name: string): Promise<void> {
@@ -59,20 +37,15 @@ async function main(): Promise<void> {
   const port = await freePort();
   const origin = `https://localhost:${port}`;
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: process.env.HOME, BUREAU_BIND: '127.0.0.1',
-    BUREAU_IMAP_PORT: '0', BUREAU_IMAPS_PORT: '0', BUREAU_SMTP_PORT: '0', BUREAU_SUBMISSION_PORT: '0',
-    BUREAU_SUBMISSIONS_PORT: '0', BUREAU_HTTP_PORT: '0', BUREAU_HTTPS_PORT: String(port),
+    PATH: process.env.PATH, HOME: process.env.HOME, BUREAU_BIND: '127.0.0.1', ...ALL_PORTS_OFF, BUREAU_HTTPS_PORT: String(port),
     BUREAU_DATA_DIR: join(dir, 'data'), BUREAU_CERTS_DIR: join(dir, 'certs'),
     BUREAU_DOMAIN: DOMAIN, BUREAU_HOSTNAME: 'localhost', BUREAU_LOG_LEVEL: 'warn',
     BUREAU_SMTP_RELAY: 'smtp://127.0.0.1:9', BUREAU_SHUTDOWN_GRACE_SECONDS: '1',
   };
-  let out = '';
-  const server = spawn(NODE, ['--disable-warning=ExperimentalWarning', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  server.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  const server = spawnBureau(env);
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'] });
   try {
-    await waitReady(server, () => out);
+    await waitFor(server, 'ready:', 60_000);
     bureau(env, ['user', 'add', `ann@${DOMAIN}`, '--plan', 'standard', '--name', 'Ann Lee'], `${PASSWORD}\n`);
     bureau(env, ['user', 'add', `bob@${DOMAIN}`, '--plan', 'standard', '--name', 'Bob Martin'], `${PASSWORD}\n`);
     bureau(env, ['group', 'create', 'Team', '--admin', `ann@${DOMAIN}`]);
@@ -105,8 +78,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await browser.close().catch(() => undefined);
-    if (server.exitCode === null) server.kill('SIGTERM');
-    await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)));
+    await stop(server);
     await rm(dir, { recursive: true, force: true });
   }
 }
