@@ -28,14 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { startDav, type DavServer } from '../test/support/dav.ts';
 import { ROOT } from '../test/support/server.ts';
 import type { Backend } from '../test/support/store.ts';
-
-function intFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}, not ${JSON.stringify(raw)}`);
-  return n;
-}
+import { Cleanups, fmt, intFromEnv, mulberry32 as prng, percentile, pool as lanes, progress } from './support.ts';
 
 const EVENTS = intFromEnv('BENCH_EVENTS', 10_000, 10);
 const CARDS = intFromEnv('BENCH_CARDS', 10_000, 10);
@@ -61,39 +54,13 @@ const COUNTS = {
 };
 type Kind = keyof typeof COUNTS;
 
-function progress(m: string): void {
-  process.stderr.write(`# ${m}\n`);
-}
-
-function fmt(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!;
-}
-
 // ----- cleanup, whatever happens
 
-const cleanups: { name: string; fn: () => Promise<unknown> | unknown }[] = [];
-let interrupted = false;
-async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) {
-    const c = cleanups.pop()!;
-    try { await c.fn(); } catch (err) { progress(`cleanup ${c.name} failed: ${String((err as Error)?.message ?? err)}`); }
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    progress(`${signal}: cleaning up`);
-    void cleanupAll().finally(() => process.exit(130));
-  });
-}
+const cleanups = new Cleanups();
+cleanups.onSignals('cleaning up');
+
+/** fn(i) for i in [0, n), at most `conc` at once, until interrupted. */
+const pool = (n: number, conc: number, fn: (i: number) => Promise<void>): Promise<void> => lanes(n, conc, fn, () => cleanups.interrupted);
 
 // ----- one DAV server as the bench sees it
 
@@ -128,16 +95,6 @@ const basic = (user: string, pw: string): string => `Basic ${Buffer.from(`${user
 
 // ----- the data: the same bytes for both servers
 
-/** A small deterministic PRNG (mulberry32), so both servers get the same objects. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const YEAR_START = Date.UTC(2025, 0, 1);
 const ut = (t: number): string => new Date(t).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
@@ -153,14 +110,6 @@ function eventText(i: number, version: number, rnd: () => number): string {
 function cardText(i: number): string {
   return ['BEGIN:VCARD', 'VERSION:3.0', `UID:card-${i}`, `FN:Person ${i}`, `N:${i};Person;;;`, `ORG:Company ${i % 50}`,
     `EMAIL;TYPE=INTERNET:person${i}@example.org`, `TEL;TYPE=CELL:+33 6 ${String(i).padStart(8, '0')}`, 'END:VCARD', ''].join('\r\n');
-}
-
-/** Runs fn(i) for i in [0, n) with at most `conc` at once. */
-async function pool(n: number, conc: number, fn: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(conc, n) }, async () => {
-    while (next < n && !interrupted) await fn(next++);
-  }));
 }
 
 /** Writes the objects as files into the target's storage, then has it read them all once (its caches), unmeasured. */
@@ -249,7 +198,7 @@ async function measure(t: Target, kind: Kind, make: () => { method: string; path
   let issued = 0;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: CONC }, async () => {
-    while (issued < COUNTS[kind] && performance.now() < deadline && !interrupted) {
+    while (issued < COUNTS[kind] && performance.now() < deadline && !cleanups.interrupted) {
       issued++;
       const q = make();
       const s = performance.now();
@@ -267,20 +216,20 @@ async function measure(t: Target, kind: Kind, make: () => { method: string; path
 async function bureau(): Promise<Target> {
   progress(`starting Bureau (${BACKEND}, its own process)`);
   const s: DavServer = await startDav(BACKEND, { spawn: true });
-  cleanups.push({ name: 'bureau', fn: () => s.stop() });
+  cleanups.add('bureau', () => s.stop());
   const a = await s.account('bench');
   const agent = new https.Agent({ ca: s.ca, keepAlive: true, maxSockets: Math.max(CONC, LOAD_CONC) });
-  cleanups.push({ name: 'bureau agent', fn: () => agent.destroy() });
+  cleanups.add('bureau agent', () => agent.destroy());
   return { name: 'bureau', cal: `/dav/calendars/${a.address}/calendar/`, book: `/dav/addressbooks/${a.address}/contacts/`, send: client(s.origin, basic(a.address, 'correct-horse-battery'), agent) };
 }
 
 async function radicale(): Promise<Target> {
   progress('starting Radicale (dav-ref.sh start radicale)');
   const started = spawnSync('bash', [DAV_REF, 'start', 'radicale'], { encoding: 'utf8', timeout: 600_000 });
-  cleanups.push({ name: 'radicale', fn: () => { spawnSync('bash', [DAV_REF, 'stop', 'radicale'], { stdio: 'ignore', timeout: 60_000 }); } });
+  cleanups.add('radicale', () => { spawnSync('bash', [DAV_REF, 'stop', 'radicale'], { stdio: 'ignore', timeout: 60_000 }); });
   if (started.status !== 0) throw new Error(`dav-ref.sh start radicale: ${started.stderr || started.stdout}`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(CONC, LOAD_CONC) });
-  cleanups.push({ name: 'radicale agent', fn: () => agent.destroy() });
+  cleanups.add('radicale agent', () => agent.destroy());
   const send = client(RADICALE, basic('alice', 'alicepw'), agent);
   const id = randomBytes(4).toString('hex');
   const t: Target = {
@@ -288,7 +237,7 @@ async function radicale(): Promise<Target> {
     files: { cal: join(RADICALE_USER_DIR, `bench-cal-${id}`), book: join(RADICALE_USER_DIR, `bench-book-${id}`) },
   };
   await send('PROPFIND', '/alice/', undefined, { depth: '0' }); // makes the principal collection
-  cleanups.push({ name: 'radicale collections', fn: async () => { await send('DELETE', t.cal); await send('DELETE', t.book); } });
+  cleanups.add('radicale collections', async () => { await send('DELETE', t.cal); await send('DELETE', t.book); });
   const mkcal = await send('MKCALENDAR', t.cal, `${XML}<C:mkcalendar ${NS}><D:set><D:prop><D:displayname>bench</D:displayname></D:prop></D:set></C:mkcalendar>`, { 'content-type': 'application/xml' });
   const mkbook = await send('MKCOL', t.book, `${XML}<D:mkcol ${NS}><D:set><D:prop><D:resourcetype><D:collection/><CR:addressbook/></D:resourcetype></D:prop></D:set></D:mkcol>`, { 'content-type': 'application/xml' });
   if (mkcal.status !== 201 || mkbook.status !== 201) throw new Error(`Radicale: MKCALENDAR ${mkcal.status}, MKCOL ${mkbook.status}`);
@@ -310,10 +259,7 @@ async function main(): Promise<void> {
       console.log(`BENCH groupware.${kind}.${name} rps=${fmt(r.rps)} p50_ms=${fmt(r.p50)} p99_ms=${fmt(r.p99)} n=${r.n} responses=${r.results}`);
     }
     // this server's data and process go before the next one is measured
-    while (cleanups.length > 0) {
-      const c = cleanups.pop()!;
-      try { await c.fn(); } catch (err) { progress(`cleanup ${c.name} failed: ${String((err as Error)?.message ?? err)}`); }
-    }
+    await cleanups.runAll();
   }
   for (const kind of Object.keys(COUNTS) as Kind[]) {
     const b = results.get(`${kind}.bureau`);
@@ -322,8 +268,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(cleanupAll, async (err) => {
+main().then(() => cleanups.runAll(), async (err) => {
   console.log(`BENCH groupware error=${JSON.stringify(String((err as Error)?.message ?? err))}`);
-  await cleanupAll();
+  await cleanups.runAll();
   process.exitCode = 1;
 });

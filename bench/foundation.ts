@@ -15,16 +15,9 @@ import { ARGON2_PARAMETERS, hashPassword, verifyPassword } from '../src/core/pas
 import { openStore } from '../src/store/open.ts';
 import type { NewCollectionInSpace, Plan, Right, Store, Tool } from '../src/store/types.ts';
 import { makeTestDatabase, PG_ADMIN_URL, type Backend } from '../test/support/store.ts';
+import { Cleanups, fmt, intFromEnv, mulberry32, percentile, progress } from './support.ts';
 
 // ----- knobs
-
-function intFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}, not ${JSON.stringify(raw)}`);
-  return n;
-}
 
 function backendsFromEnv(name: string, fallback: string): Backend[] {
   return (process.env[name] ?? fallback).split(',').map((s) => s.trim())
@@ -58,33 +51,11 @@ interface Figure {
 const figures: Figure[] = [];
 let failures = 0;
 
-function fmt(v: string | number): string {
-  if (typeof v === 'string') return v;
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
-  return v.toFixed(3);
-}
-
 function report(name: string, fields: Record<string, string | number>): void {
   const opsPerS = typeof fields.ops_per_s === 'number' ? fields.ops_per_s : null;
   const shown = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, k === 'ops_per_s' && typeof v === 'number' ? Math.round(v) : v]));
   figures.push({ name, opsPerS, fields: shown });
   console.log(`BENCH ${name} ${Object.entries(shown).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}`);
-}
-
-function progress(message: string): void {
-  process.stderr.write(`# ${message}\n`);
-}
-
-/** Nearest-rank percentile of durations already sorted ascending. */
-function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1]!;
 }
 
 function latencyFields(samples: Float64Array | number[]): Record<string, number> {
@@ -99,21 +70,10 @@ function latencyFields(samples: Float64Array | number[]): Record<string, number>
   };
 }
 
-/** A small deterministic generator, so that every run picks the same ids. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // ----- databases, cleaned up whatever happens
 
-const cleanups = new Set<() => Promise<void>>();
+const cleanups = new Cleanups();
+cleanups.onSignals('removing the bench databases and folders');
 
 async function withStore<T>(backend: Backend, fn: (store: Store, analyze: () => Promise<void>) => Promise<T>): Promise<T> {
   const db = await makeTestDatabase(backend);
@@ -127,12 +87,12 @@ async function withStore<T>(backend: Backend, fn: (store: Store, analyze: () => 
     if (s) await s.close().catch((err: unknown) => progress(`closing the ${backend} store failed: ${String(err)}`));
     await db.cleanup();
   };
-  cleanups.add(cleanup);
+  const forget = cleanups.add(`the ${backend} database`, cleanup);
   try {
     store = await openStore({ databaseUrl: db.url, dataDir: db.dataDir });
     return await fn(store, () => analyze(backend, db.url));
   } finally {
-    cleanups.delete(cleanup);
+    forget();
     await cleanup();
   }
 }
@@ -153,8 +113,6 @@ async function analyze(backend: Backend, url: string): Promise<void> {
   }
 }
 
-let interrupted = false;
-
 /**
  * Lets the event loop turn. SQLite answers without I/O, so a loop of awaited
  * store calls never yields to it on its own, and a SIGINT would wait for the
@@ -162,16 +120,7 @@ let interrupted = false;
  */
 async function pause(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
-  if (interrupted) throw new Error('interrupted');
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    progress(`${signal}: removing the bench databases and folders`);
-    Promise.allSettled([...cleanups].map((c) => c())).finally(() => process.exit(130));
-  });
+  if (cleanups.interrupted) throw new Error('interrupted');
 }
 
 const BENCH_PLAN: Plan = {
@@ -649,18 +598,18 @@ function summary(totalS: number): void {
   const w0 = Math.max(head[0]!.length, ...rows.map((r) => r[0]!.length));
   const w1 = Math.max(head[1]!.length, ...rows.map((r) => r[1]!.length));
   console.log('');
-  console.log(`# summary (${fmt(totalS)} s in all${interrupted ? ', interrupted' : ''}${failures > 0 ? `, ${failures} section(s) failed` : ''})`);
+  console.log(`# summary (${fmt(totalS)} s in all${cleanups.interrupted ? ', interrupted' : ''}${failures > 0 ? `, ${failures} section(s) failed` : ''})`);
   console.log(`${head[0]!.padEnd(w0)}  ${head[1]!.padStart(w1)}  ${head[2]}`);
   console.log(`${'-'.repeat(w0)}  ${'-'.repeat(w1)}  ${'-'.repeat(7)}`);
   for (const r of rows) console.log(`${r[0]!.padEnd(w0)}  ${r[1]!.padStart(w1)}  ${r[2]}`);
 }
 
 async function section(name: string, fn: () => Promise<void>): Promise<void> {
-  if (interrupted) return;
+  if (cleanups.interrupted) return;
   try {
     await fn();
   } catch (err) {
-    if (interrupted) return;
+    if (cleanups.interrupted) return;
     failures++;
     console.log(`BENCH ${name} error=${JSON.stringify(String((err as Error)?.stack ?? err))}`);
   }

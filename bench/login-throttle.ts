@@ -17,8 +17,8 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { hashPassword, verifyPassword } from '../src/core/passwords.ts';
 import { loginKeys, Throttle } from '../src/core/throttle.ts';
-import { openStore } from '../src/store/open.ts';
-import { makeTestDatabase, type Backend } from '../test/support/store.ts';
+import { openTestStore, type Backend } from '../test/support/store.ts';
+import { ascending, percentile, pool } from './support.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2_000);
 const CONCURRENCY = 8;
@@ -29,10 +29,10 @@ const BACKENDS = (process.env.BENCH_BACKENDS ?? 'sqlite,postgres').split(',').fi
 interface Guarding { guard<T>(keys: readonly string[], attempt: () => Promise<T | null>): Promise<T | null> }
 
 function report(name: string, perOpMs: number[], extra: Record<string, string | number> = {}): void {
-  const sorted = [...perOpMs].sort((a, b) => a - b);
+  const sorted = ascending(perOpMs);
   const total = perOpMs.reduce((a, b) => a + b, 0);
-  const p = (q: number): string => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(3);
-  const fields = { n: perOpMs.length, mean_ms: (total / perOpMs.length).toFixed(3), p50_ms: p(0.5), p99_ms: p(0.99), ...extra };
+  const p = (q: number): string => percentile(sorted, q).toFixed(3);
+  const fields = { n: perOpMs.length, mean_ms: (total / perOpMs.length).toFixed(3), p50_ms: p(50), p99_ms: p(99), ...extra };
   console.log(`BENCH ${name} ${Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 }
 
@@ -51,17 +51,13 @@ async function sequential(t: Guarding, label: string, outcome: 'fail' | 'succeed
 
 async function concurrent(t: Guarding, label: string): Promise<void> {
   const times: number[] = [];
-  let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < ROUNDS) {
-      const i = next++;
-      const keys = loginKeys(`172.16.${(i >> 8) & 255}.${i & 255}`, `concurrent${i}@example.org`);
-      const t0 = performance.now();
-      await t.guard(keys, async () => null);
-      times.push(performance.now() - t0);
-    }
-  }));
+  await pool(ROUNDS, CONCURRENCY, async (i) => {
+    const keys = loginKeys(`172.16.${(i >> 8) & 255}.${i & 255}`, `concurrent${i}@example.org`);
+    const t0 = performance.now();
+    await t.guard(keys, async () => null);
+    times.push(performance.now() - t0);
+  });
   report(`${label}.fail.concurrent${CONCURRENCY}`, times, { per_s: Math.round(ROUNDS / ((performance.now() - started) / 1000)) });
 }
 
@@ -93,15 +89,13 @@ async function main(): Promise<void> {
   }
 
   for (const backend of BACKENDS) {
-    const db = await makeTestDatabase(backend);
-    const store = await openStore({ databaseUrl: db.url, dataDir: db.dataDir });
+    const { store, cleanup } = await openTestStore(backend);
     try {
       await sequential(new Throttle(store), `throttle.${backend}`, 'fail');
       await sequential(new Throttle(store), `throttle.${backend}`, 'succeed');
       await concurrent(new Throttle(store), `throttle.${backend}`);
     } finally {
-      await store.close();
-      await db.cleanup();
+      await cleanup();
     }
   }
 }

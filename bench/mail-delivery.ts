@@ -23,7 +23,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { corpus, figure as print, Line, log, percentile, SmtpSender, startBureau, startDovecot, type LineOptions } from './mail-support.ts';
+import { corpus, figure as print, Line, log, SmtpSender, startBureau, startDovecot, type LineOptions } from './mail-support.ts';
+import { ascending, percentile } from './support.ts';
 
 const N = Number(process.env.BENCH_DELIVERIES ?? 3000);
 const SENDERS = 10;
@@ -35,9 +36,7 @@ const figure = (server: string, name: string, values: Record<string, number | st
 
 /** An IDLE session on the INBOX; `seen(n)` resolves when the server has announced at least n messages. */
 async function watcher(port: number, user: string, password: string, options: LineOptions): Promise<{ seen(n: number, timeoutMs: number): Promise<number>; close(): void }> {
-  const line = await Line.open(port, options);
-  await line.greeting();
-  await line.command(`LOGIN "${user}" "${password}"`);
+  const line = await Line.login(port, user, password, options);
   const selected = (await line.command('SELECT INBOX')).answer.toString('latin1');
   let count = Number(/\* (\d+) EXISTS/.exec(selected)?.[1] ?? 0);
   line.send('idle1 IDLE\r\n');
@@ -80,12 +79,17 @@ async function append(line: Line, message: Buffer): Promise<void> {
   if (!/ap OK/.test(answer)) throw new Error(`APPEND: ${answer.trim().slice(-200)}`);
 }
 
+/** APPEND of messages 0..N-1 by SENDERS IMAP sessions logged in as `user`; the latency of each. */
+function appendAll(port: number, user: string, password: string, options: LineOptions, message: (i: number) => Buffer): Promise<number[]> {
+  return lanes(N, () => Line.login(port, user, password, options), (l, i) => append(l, message(i)), (l) => l.close());
+}
+
 /** Measures one way of delivering `n` messages: accepted and visible rates, and the latency of each. */
 async function measure(server: string, name: string, n: number, watch: Awaited<ReturnType<typeof watcher>>, deliverAll: () => Promise<number[]>, extra: Record<string, string> = {}): Promise<void> {
   const t0 = performance.now();
   const visible = watch.seen(n, 600_000);
   visible.catch(() => undefined);
-  const latencies = await deliverAll();
+  const latencies = ascending(await deliverAll());
   const accepted = performance.now();
   const seen = await visible;
   figure(server, name, {
@@ -106,12 +110,7 @@ async function bureau(message: (i: number) => Buffer): Promise<void> {
       (s, i) => s.send('sender@example.org', 'mx@example.test', message(i)), (s) => s.close()), { how: 'SMTP on port 25, no TLS' });
     mx.close();
     const ap = await watcher(server.imapsPort, 'append@example.test', password, tls);
-    await measure('bureau', 'imap_append', N, ap, () => lanes(N, async () => {
-      const l = await Line.open(server.imapsPort, tls);
-      await l.greeting();
-      await l.command(`LOGIN "append@example.test" "${password}"`);
-      return l;
-    }, (l, i) => append(l, message(i)), (l) => l.close()), { how: 'APPEND over IMAPS' });
+    await measure('bureau', 'imap_append', N, ap, () => appendAll(server.imapsPort, 'append@example.test', password, tls, message), { how: 'APPEND over IMAPS' });
     ap.close();
   } finally {
     await server.stop();
@@ -127,12 +126,7 @@ async function dovecot(message: (i: number) => Buffer): Promise<void> {
       { how: 'dovecot-lda, a process per message' });
     lda.close();
     const ap = await watcher(ref.imapsPort, 'testuser2', ref.password, tls);
-    await measure('dovecot', 'imap_append', N, ap, () => lanes(N, async () => {
-      const l = await Line.open(ref.imapsPort, tls);
-      await l.greeting();
-      await l.command(`LOGIN "testuser2" "${ref.password}"`);
-      return l;
-    }, (l, i) => append(l, message(i)), (l) => l.close()), { how: 'APPEND over IMAPS' });
+    await measure('dovecot', 'imap_append', N, ap, () => appendAll(ref.imapsPort, 'testuser2', ref.password, tls, message), { how: 'APPEND over IMAPS' });
     ap.close();
   } finally {
     await ref.stop();

@@ -24,8 +24,9 @@
 //   BENCH_DOVECOT=0 ...                      # Bureau only
 import { readFile, writeFile } from 'node:fs/promises';
 import {
-  figure as print, Line, log, memoryOf, percentile, sleep, SmtpSender, startBureau, startDovecot, type LineOptions,
+  figure as print, Line, log, memoryOf, sleep, SmtpSender, startBureau, startDovecot, type LineOptions,
 } from './mail-support.ts';
+import { ascending, percentile } from './support.ts';
 
 const N = Number(process.env.BENCH_IDLE ?? 1000);
 const ROUNDS = Number(process.env.BENCH_IDLE_ROUNDS ?? 3);
@@ -119,7 +120,7 @@ async function rounds(server: string, name: string, sessions: Sessions, startCou
     await sleep(500);
   }
   figure(server, name, {
-    sessions: N, deliveries: ROUNDS, p50_ms: percentile(delays, 50), p99_ms: percentile(delays, 99), max_ms: Math.max(...delays), missed: missing, ...extra,
+    sessions: N, deliveries: ROUNDS, p50_ms: percentile(ascending(delays), 50), p99_ms: percentile(ascending(delays), 99), max_ms: Math.max(...delays), missed: missing, ...extra,
   });
   return count;
 }
@@ -169,9 +170,7 @@ async function bureau(): Promise<void> {
 async function warmUp(port: number, user: string, password: string, tls: LineOptions, addresses: boolean): Promise<Line> {
   const some = await openSessions(OPEN_AT_ONCE, port, user, password, tls, addresses);
   some.close();
-  const warm = await Line.open(port, tls);
-  await warm.greeting();
-  await warm.command(`LOGIN "${user}" "${password}"`);
+  const warm = await Line.login(port, user, password, tls);
   await warm.command('SELECT INBOX');
   await sleep(2000);
   return warm;

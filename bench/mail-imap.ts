@@ -18,9 +18,7 @@
 //   BENCH_MESSAGES=10000 npm run bench:mail # a quick run
 //   BENCH_DOVECOT=0 ...                     # Bureau only
 //   BENCH_DIR=/tmp/x ...                    # Bureau's loaded store kept there and reused by the next run
-import { execFile } from 'node:child_process';
-import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
+import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createCore, type Core } from '../src/core/index.ts';
@@ -28,108 +26,30 @@ import { startImap, type ImapListener } from '../src/protocols/imap/listen.ts';
 import { openStore } from '../src/store/open.ts';
 import type { Store } from '../src/store/types.ts';
 import { loadOrCreateCertificates } from '../src/tls/certificates.ts';
+import { freePort } from '../test/support/server.ts';
+import { corpus, figure as print, Line, log, makeMaildir, startDovecot } from './mail-support.ts';
+import { median } from './support.ts';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const WITH_DOVECOT = process.env.BENCH_DOVECOT !== '0';
-const VERIFY = resolve(import.meta.dirname, '../../shared/verify');
 const REPEAT = 3;
 const PASSWORD = 'bench password 1';
 const HEADER_WORD = 'budget';
 const BODY_TEXT = 'customer invoice';
 
-const log = (m: string): void => { process.stderr.write(`${m}\n`); };
 const rows: [string, string, string][] = [];
 function figure(server: string, name: string, values: Record<string, number | string>): void {
-  const text = Object.entries(values).map(([k, v]) => `${k}=${typeof v === 'number' ? Math.round(v * 100) / 100 : v}`).join(' ');
-  process.stdout.write(`BENCH imap.${server}.${name} ${text}\n`);
-  rows.push([server, name, text]);
+  rows.push([server, name, print('imap', server, name, values)]);
 }
-
-function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  return new Promise((ok, fail) => execFile(cmd, args, { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, out, errOut) =>
-    (err ? fail(new Error(`${cmd} ${args.join(' ')}: ${errOut || err.message}`)) : ok(out))));
-}
-
-/** A minimal IMAP client: one command at a time, its whole answer, literals included. */
-class Line {
-  private readonly socket: Socket;
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private wake: (() => void) | null = null;
-  private seq = 0;
-  private constructor(socket: Socket) {
-    this.socket = socket;
-    socket.setNoDelay(true);
-    socket.on('data', (d: Buffer) => {
-      this.chunks.push(d);
-      this.size += d.length;
-      this.wake?.();
-    });
-  }
-  static open(port: number): Promise<Line> {
-    return new Promise((ok, fail) => {
-      const s = connect({ host: '127.0.0.1', port }, () => ok(new Line(s)));
-      s.once('error', fail);
-    });
-  }
-  private async until(test: (tail: string) => boolean): Promise<Buffer> {
-    for (;;) {
-      const last = this.chunks[this.chunks.length - 1];
-      const tail = last ? Buffer.concat(this.chunks.slice(-3)).subarray(-4000).toString('latin1') : '';
-      if (test(tail)) {
-        const all = Buffer.concat(this.chunks, this.size);
-        this.chunks = [];
-        this.size = 0;
-        return all;
-      }
-      await new Promise<void>((r) => { this.wake = r; });
-      this.wake = null;
-    }
-  }
-  greeting(): Promise<Buffer> {
-    return this.until((t) => /\* OK[^\r]*\r\n$/.test(t));
-  }
-  /** Sends a command; resolves with its answer and the time it took, in ms. */
-  async command(text: string): Promise<{ ms: number; answer: Buffer }> {
-    const tag = `bz${++this.seq}q`;
-    const t0 = performance.now();
-    this.socket.write(`${tag} ${text}\r\n`);
-    const answer = await this.until((t) => new RegExp(`\\r\\n${tag} (OK|NO|BAD)[^\\r]*\\r\\n$|^${tag} (OK|NO|BAD)[^\\r]*\\r\\n$`).test(t));
-    const ms = performance.now() - t0;
-    const status = answer.subarray(-4000).toString('latin1');
-    if (!new RegExp(`${tag} OK`).test(status)) throw new Error(`${text.slice(0, 60)}: ${status.trim()}`);
-    return { ms, answer };
-  }
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The same measurements against any server. */
 async function measure(server: string, port: number, user: string, pass: string): Promise<void> {
-  const first = await Line.open(port);
-  await first.greeting();
-  await first.command(`LOGIN "${user}" "${pass}"`);
+  const first = await Line.login(port, user, pass);
   const cold = await first.command('SELECT INBOX');
   const exists = Number(/\* (\d+) EXISTS/.exec(cold.answer.toString('latin1'))?.[1] ?? 0);
   const again: number[] = [];
   for (let i = 0; i < REPEAT; i++) {
-    const c = await Line.open(port);
-    await c.greeting();
-    await c.command(`LOGIN "${user}" "${pass}"`);
+    const c = await Line.login(port, user, pass);
     again.push((await c.command('SELECT INBOX')).ms);
     c.close();
   }
@@ -163,14 +83,6 @@ async function measure(server: string, port: number, user: string, pass: string)
   }
   figure(server, 'fetch_50_whole', { first_ms: whole[0]!, median_ms: median(whole), response_bytes: bytes });
   first.close();
-}
-
-/** gen-mbox.py's messages, `count` of them, each with a Message-ID of its own. */
-async function corpus(dir: string, count: number): Promise<(i: number) => Buffer> {
-  const mbox = join(dir, 'corpus.mbox');
-  await run('/usr/bin/python3', [join(VERIFY, 'gen-mbox.py'), mbox, '1000', '7']);
-  const templates = (await readFile(mbox)).toString('latin1').split(/^From [^\n]*\n/m).filter((m) => m.length > 0).map((m) => m.replace(/\n/g, '\r\n'));
-  return (i: number) => Buffer.from(templates[i % templates.length]!.replace(/^Message-ID: <[^>]*>/m, `Message-ID: <bench.${i}.${count}@example.org>`), 'latin1');
 }
 
 /** The corpus numbers of the messages of Bureau's INBOX, in uid order (parallel delivery mixes them a little). */
@@ -237,22 +149,10 @@ async function bureau(dir: string, message: (i: number) => Buffer): Promise<numb
 
 /** `order`: the corpus numbers in Bureau's uid order, so that both mailboxes hold the same messages in the same order. */
 async function dovecot(message: (i: number) => Buffer, order: readonly number[]): Promise<void> {
-  const script = join(VERIFY, 'dovecot-ref.sh');
-  const env = { DOVECOT_REF_PERF: process.env.DOVECOT_REF_PERF ?? '1' };
-  // Dovecot's master keeps the pipes of whoever started it: the script's output goes to a file
-  const startLog = join(tmpdir(), `bench-dovecot-start-${process.pid}.log`);
-  await run('bash', ['-c', `bash "$0" start > "$1" 2>&1`, script, startLog], env).catch(async (err: Error) => {
-    throw new Error(`${err.message} ${await readFile(startLog, 'utf8').catch(() => '')}`);
-  });
+  const ref = await startDovecot();
   try {
-    const dir = process.env.DOVECOT_REF_DIR ?? '/tmp/dovecot-ref';
-    const maildir = join(dir, 'mail', 'testuser1', 'Maildir');
-    const uid = Number((await run('id', ['-u', 'nobody'])).trim());
-    const gid = Number((await run('id', ['-g', 'nobody'])).trim());
-    for (const d of [join(dir, 'mail', 'testuser1'), maildir, join(maildir, 'cur'), join(maildir, 'new'), join(maildir, 'tmp')]) {
-      await mkdir(d, { recursive: true });
-      await chown(d, uid, gid);
-    }
+    const maildir = ref.maildirOf('testuser1');
+    const { uid, gid } = await makeMaildir(maildir);
     const t0 = performance.now();
     const base = Math.floor(Date.now() / 1000);
     for (let i = 0; i < order.length; i++) {
@@ -263,10 +163,9 @@ async function dovecot(message: (i: number) => Buffer, order: readonly number[])
       if ((i + 1) % 10_000 === 0) log(`dovecot: ${i + 1} written`);
     }
     figure('dovecot', 'load', { messages: order.length, per_s: order.length / ((performance.now() - t0) / 1000), how: 'files in the Maildir, in the order of Bureau\'s uids' });
-    await measure('dovecot', Number(process.env.DOVECOT_REF_IMAP_PORT ?? 10143), 'testuser1', process.env.DOVECOT_REF_PASS ?? 'pass1234word');
+    await measure('dovecot', ref.imapPort, 'testuser1', ref.password);
   } finally {
-    await run('bash', ['-c', `bash "$0" stop --purge > /dev/null 2>&1`, script], env).catch((e: Error) => log(e.message));
-    await rm(startLog, { force: true });
+    await ref.stop();
   }
 }
 

@@ -3,16 +3,15 @@
 // src/main.ts, on a throwaway data folder), the throwaway Dovecot of
 // ../shared/verify/dovecot-ref.sh with its delivery agent, and the memory of
 // a set of processes read from /proc.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
+import { execFile } from 'node:child_process';
+import { chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
+import { ALL_PORTS_OFF, bureauCommand, freePort, ROOT, spawnBureau, stop, waitFor } from '../test/support/server.ts';
 
-export const ROOT = resolve(import.meta.dirname, '..');
 export const VERIFY = resolve(ROOT, '../shared/verify');
-const NODE = join(ROOT, 'node_modules/.bin/node');
 
 export const log = (m: string): void => { process.stderr.write(`${m}\n`); };
 
@@ -29,25 +28,6 @@ export function run(cmd: string, args: readonly string[], options: { env?: NodeJ
       (err, out, errOut) => (err ? fail(new Error(`${cmd} ${args.join(' ')}: ${errOut || err.message}`)) : ok(out)));
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-export const median = (xs: readonly number[]): number => percentile(xs, 50);
-/** The nearest-rank percentile (p in 0..100) of the values. */
-export function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -89,6 +69,13 @@ export class Line {
         : connect({ host: '127.0.0.1', port, ...local }, () => ok(new Line(s)));
       s.once('error', fail);
     });
+  }
+  /** A session opened, its greeting read, logged in. */
+  static async login(port: number, user: string, password: string, options: LineOptions = {}): Promise<Line> {
+    const line = await Line.open(port, options);
+    await line.greeting();
+    await line.command(`LOGIN "${user}" "${password}"`);
+    return line;
   }
   /** Resolves with everything received so far once its tail passes the test. */
   async until(test: (tail: string) => boolean, timeoutMs = 120_000): Promise<Buffer> {
@@ -272,56 +259,35 @@ export interface BureauProcess {
  * would for the senders' domains), so that no query leaves the machine;
  * BENCH_DNS=system uses the system resolver instead.
  */
-export async function startBureau(options: { ulimit?: number } = {}): Promise<BureauProcess> {
-  const dir = await mkdirTemp('bench-bureau-');
+export async function startBureau(): Promise<BureauProcess> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-bureau-'));
   const [imapPort, imapsPort, smtpPort] = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
-    BUREAU_DATA_DIR: join(dir, 'data'), BUREAU_CERTS_DIR: join(dir, 'certs'), BUREAU_BIND: '127.0.0.1',
+    ...ALL_PORTS_OFF, BUREAU_DATA_DIR: join(dir, 'data'), BUREAU_CERTS_DIR: join(dir, 'certs'),
     BUREAU_HOSTNAME: 'localhost', BUREAU_DOMAIN: 'example.test', BUREAU_LOG_LEVEL: 'warn',
     BUREAU_IMAP_PORT: String(imapPort), BUREAU_IMAPS_PORT: String(imapsPort), BUREAU_SMTP_PORT: String(smtpPort),
-    BUREAU_SUBMISSION_PORT: '0', BUREAU_SUBMISSIONS_PORT: '0', BUREAU_HTTPS_PORT: '0', BUREAU_HTTP_PORT: '0',
     BUREAU_DEFAULT_PLAN: 'standard', BUREAU_SHUTDOWN_GRACE_SECONDS: '2',
   };
   const dnsStub = process.env.BENCH_DNS === 'system' ? [] : ['--import', join(ROOT, 'bench/mail-dns-stub.ts')];
-  const args = ['--disable-warning=ExperimentalWarning', ...dnsStub, join(ROOT, 'src/main.ts')];
-  // the server's own limit on open files, raised for a thousand connections
-  const child: ChildProcess = options.ulimit
-    ? spawn('bash', ['-c', `ulimit -n ${options.ulimit} && exec "$0" "$@"`, NODE, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(NODE, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
-  const ready = Date.now() + 60_000;
-  while (!/^ready: /m.test(output)) {
-    if (child.exitCode !== null) throw new Error(`Bureau did not start: ${output.trim()}`);
-    if (Date.now() > ready) {
-      child.kill('SIGKILL');
-      throw new Error(`Bureau did not start in 60 s: ${output.trim()}`);
-    }
-    await sleep(50);
+  const server = spawnBureau(env, [...dnsStub, 'src/main.ts']);
+  const end = async (): Promise<void> => {
+    await stop(server);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(server, 'ready:', 60_000);
+  } catch (err) {
+    await end();
+    throw new Error(`Bureau did not start: ${(err as Error).message}`);
   }
   const ca = await readFile(join(dir, 'certs', 'ca.pem'), 'utf8');
   return {
-    pid: child.pid!, dir, imapPort, imapsPort, smtpPort, ca,
+    pid: server.child.pid!, dir, imapPort, imapsPort, smtpPort, ca,
     addUser: async (address, password) => {
-      await run(NODE, ['--disable-warning=ExperimentalWarning', join(ROOT, 'scripts/bureau.mjs'), 'user', 'add', address, '--plan', 'standard'],
-        { env, input: `${password}\n` });
+      await bureauCommand(env, ['user', 'add', address, '--plan', 'standard'], `${password}\n`);
     },
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await Promise.race([exited, sleep(15_000)]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: end,
   };
-}
-
-async function mkdirTemp(prefix: string): Promise<string> {
-  const { mkdtemp } = await import('node:fs/promises');
-  return mkdtemp(join(tmpdir(), prefix));
 }
 
 export interface DovecotReference {

@@ -26,14 +26,7 @@ import autocannon from 'autocannon';
 import { verifyPassword } from '../src/core/passwords.ts';
 import { startDav, DAV_PASSWORD, type DavServer } from '../test/support/dav.ts';
 import type { Backend } from '../test/support/store.ts';
-
-function intFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}, not ${JSON.stringify(raw)}`);
-  return n;
-}
+import { Cleanups, fixed as fmt, intFromEnv, percentile, pool, progress } from './support.ts';
 
 const SECONDS = intFromEnv('BENCH_SECONDS', 10, 1);
 const CONNECTIONS = intFromEnv('BENCH_CONNECTIONS', 10, 1);
@@ -44,27 +37,9 @@ const REPS = intFromEnv('BENCH_REPS', 3, 1);
 const BACKEND = (process.env.BENCH_BACKEND ?? 'sqlite') as Backend;
 if (BACKEND !== 'sqlite' && BACKEND !== 'postgres') throw new Error(`BENCH_BACKEND must be sqlite or postgres, not ${JSON.stringify(BACKEND)}`);
 
-function progress(m: string): void {
-  process.stderr.write(`# ${m}\n`);
-}
-
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
-  return v.toFixed(3);
-}
-
 /** a / b, or 'n/a' when b is 0 (autocannon's latencies are whole milliseconds) */
 function ratio(a: number, b: number): string {
   return b > 0 && Number.isFinite(a) ? fmt(a / b) : 'n/a';
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 interface Answer {
@@ -118,16 +93,12 @@ async function load(server: DavServer, path: string, headers: Record<string, str
 /** Times `fn` `count` times, `conc` at a time: per-call latencies (ms) and calls per second. */
 async function timed(count: number, conc: number, fn: () => Promise<void>): Promise<{ perSecond: number; p50: number; p99: number; mean: number }> {
   const latencies: number[] = [];
-  let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: conc }, async () => {
-    while (next < count) {
-      next++;
-      const s = performance.now();
-      await fn();
-      latencies.push(performance.now() - s);
-    }
-  }));
+  await pool(count, conc, async () => {
+    const s = performance.now();
+    await fn();
+    latencies.push(performance.now() - s);
+  });
   const wall = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
   return { perSecond: latencies.length / wall, p50: percentile(latencies, 50), p99: percentile(latencies, 99), mean: latencies.reduce((a, b) => a + b, 0) / latencies.length };
@@ -137,7 +108,7 @@ async function main(): Promise<void> {
   progress(`seconds=${SECONDS} reps=${REPS} connections=${CONNECTIONS} single=${SINGLE} logins=${LOGINS} login_conc=${LOGIN_CONC} backend=${BACKEND}`);
   progress(`starting Bureau (${BACKEND}, its own process)`);
   const server = await startDav(BACKEND, { spawn: true });
-  running = server;
+  const forget = cleanups.add('Bureau', () => server.stop());
   const agent = new Agent({ ca: server.ca, keepAlive: true, maxSockets: Math.max(LOGIN_CONC, 2) });
   try {
     const account = await server.account('bench');
@@ -253,15 +224,13 @@ async function main(): Promise<void> {
     console.log(`BENCH web.login.over_site_css_single p50=${ratio(one.p50, cssOne.p50)}`);
   } finally {
     agent.destroy();
+    forget();
     await server.stop();
   }
 }
 
-let running: DavServer | null = null;
-process.once('SIGINT', () => {
-  progress('interrupted: stopping Bureau');
-  void (running?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-});
+const cleanups = new Cleanups();
+cleanups.onSignals('stopping Bureau');
 main().then(() => undefined, (err) => {
   console.log(`BENCH web error=${JSON.stringify(String((err as Error)?.message ?? err))}`);
   process.exitCode = 1;

@@ -23,17 +23,10 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
-import { ALL_PORTS_OFF, freePort, NODE, ROOT, spawnBureau, stop, waitFor, type Spawned } from '../test/support/server.ts';
+import { ALL_PORTS_OFF, bureauCommand, freePort, ROOT, spawnBureau, stop, waitFor, type Spawned } from '../test/support/server.ts';
+import { Cleanups, fmt, intFromEnv, median, percentile, progress } from './support.ts';
 
 // ----- knobs
-
-function intFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}, not ${JSON.stringify(raw)}`);
-  return n;
-}
 
 const ALL_SERVERS = ['bureau', 'apache', 'nginx', 'nginx-tls'] as const;
 type ServerName = (typeof ALL_SERVERS)[number];
@@ -70,17 +63,6 @@ interface Figure {
 const figures: Figure[] = [];
 let failures = 0;
 
-function fmt(v: string | number): string {
-  if (typeof v === 'string') return v;
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
-  return v.toFixed(3);
-}
-
 /** `unit` names the main field (MBps, rps, rate_per_s...), shown first and in the table. */
 function report(name: string, unit: string, fields: Record<string, string | number>): void {
   const main = fields[unit];
@@ -93,52 +75,24 @@ function reportError(name: string, err: unknown): void {
   console.log(`BENCH ${name} error=${JSON.stringify(String((err as Error)?.message ?? err))}`);
 }
 
-function progress(message: string): void {
-  process.stderr.write(`# ${message}\n`);
-}
-
-/** Nearest-rank percentile of values sorted ascending. */
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1]!;
-}
-
-const median = (xs: readonly number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
-
 // ----- cleanup, whatever happens
 
-const cleanups: { name: string; fn: () => Promise<void> | void }[] = [];
+const cleanups = new Cleanups();
 const children = new Set<ChildProcess>();
-let interrupted = false;
 
 function onCleanup(name: string, fn: () => Promise<void> | void): void {
-  cleanups.push({ name, fn });
+  cleanups.add(name, fn);
 }
 
 async function cleanupAll(): Promise<void> {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  while (cleanups.length > 0) {
-    const c = cleanups.pop()!;
-    try {
-      await c.fn();
-    } catch (err) {
-      progress(`cleanup ${c.name} failed: ${String((err as Error)?.message ?? err)}`);
-    }
-  }
+  await cleanups.runAll();
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    progress(`${signal}: stopping the servers and removing the bench folder`);
-    cleanupAll().finally(() => process.exit(130));
-  });
-}
+cleanups.onSignals('stopping the servers and removing the bench folder', cleanupAll);
 
 function checkInterrupted(): void {
-  if (interrupted) throw new Error('interrupted');
+  if (cleanups.interrupted) throw new Error('interrupted');
 }
 
 const CHILD_ENV: NodeJS.ProcessEnv = (() => {
@@ -462,10 +416,7 @@ async function startBureau(): Promise<BureauUp> {
   const env: NodeJS.ProcessEnv = {
     ...ALL_PORTS_OFF, BUREAU_DATA_DIR: join(dir, 'data'), BUREAU_CERTS_DIR: join(dir, 'certs'), BUREAU_DOMAIN: 'example.test',
   };
-  const user = await run(NODE, ['--disable-warning=ExperimentalWarning', join(ROOT, 'scripts/bureau.mjs'), 'user', 'add', BUREAU_USER, '--plan', 'pro'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, input: `${BUREAU_PASS}\n`, timeoutS: 60,
-  });
-  if (user.code !== 0) throw new Error(`bureau user add failed (${user.code}): ${user.stderr.trim()}`);
+  await bureauCommand(env, ['user', 'add', BUREAU_USER, '--plan', 'pro'], `${BUREAU_PASS}\n`, 60_000);
   const port = await freePort();
   const spawned = spawnBureau({ ...env, BUREAU_HTTPS_PORT: String(port) });
   onCleanup('Bureau', async () => { await stop(spawned); });
@@ -597,7 +548,7 @@ async function benchBig(targets: readonly Target[], sourceSha: string): Promise<
       try {
         await bigRound(t, rep, accs.get(t.name)!, sourceSha);
       } catch (err) {
-        if (interrupted) throw err;
+        if (cleanups.interrupted) throw err;
         failed.add(t.name);
         reportError(`webdav.${t.name}.big-${BIG_MB}MiB`, err);
       }
@@ -642,7 +593,7 @@ async function seed(t: Target): Promise<void> {
   const lat: number[] = [];
   const t0 = performance.now();
   await Promise.all(Array.from({ length: SEED_CONC }, async () => {
-    while (next < FILES && !interrupted) {
+    while (next < FILES && !cleanups.interrupted) {
       const i = next++;
       const r = await request(t, 'PUT', `${folder}f${String(i).padStart(5, '0')}.txt`, { 'content-type': 'text/plain' }, smallFile(i));
       lat.push(r.ms);
@@ -728,7 +679,7 @@ async function propfindConcurrent(t: Target, label: string, body: Buffer, n: num
   let mem: MemWindow;
   try {
     await Promise.all(Array.from({ length: conc }, async () => {
-      while (next < n && !interrupted && (next < conc * 2 || (performance.now() - t0) / 1000 < PROPFIND_SECONDS)) {
+      while (next < n && !cleanups.interrupted && (next < conc * 2 || (performance.now() - t0) / 1000 < PROPFIND_SECONDS)) {
         next++;
         const r = await request(t, 'PROPFIND', new URL(FOLDER, t.base).href, headers, body);
         if (r.status !== 207) throw new Error(`PROPFIND answered ${r.status}`);
@@ -756,7 +707,7 @@ async function benchPropfind(targets: readonly Target[]): Promise<void> {
       await seed(t);
       ready.push(t);
     } catch (err) {
-      if (interrupted) throw err;
+      if (cleanups.interrupted) throw err;
       reportError(`webdav.${t.name}.seed-PUT-${FILES}x1KiB`, err);
     }
   }
@@ -772,7 +723,7 @@ async function benchPropfind(targets: readonly Target[]): Promise<void> {
     try {
       await propfindConcurrent(t, 'named', PF_NAMED, PROPFIND_N, PROPFIND_CONC);
     } catch (err) {
-      if (interrupted) throw err;
+      if (cleanups.interrupted) throw err;
       reportError(`webdav.${t.name}.PROPFIND-d1-${FILES}-named.c${PROPFIND_CONC}`, err);
     }
   }
@@ -880,7 +831,7 @@ function summary(totalS: number): void {
   const head = ['figure', 'value', 'unit', 'details'];
   const w = [0, 1, 2].map((i) => Math.max(head[i]!.length, ...rows.map((r) => r[i]!.length)));
   console.log('');
-  console.log(`# summary (${fmt(totalS)} s in all${interrupted ? ', interrupted' : ''}${failures > 0 ? `, ${failures} failure(s)` : ''})`);
+  console.log(`# summary (${fmt(totalS)} s in all${cleanups.interrupted ? ', interrupted' : ''}${failures > 0 ? `, ${failures} failure(s)` : ''})`);
   console.log(`${head[0]!.padEnd(w[0]!)}  ${head[1]!.padStart(w[1]!)}  ${head[2]!.padEnd(w[2]!)}  ${head[3]}`);
   console.log(`${'-'.repeat(w[0]!)}  ${'-'.repeat(w[1]!)}  ${'-'.repeat(w[2]!)}  -------`);
   for (const r of rows) console.log(`${r[0]!.padEnd(w[0]!)}  ${r[1]!.padStart(w[1]!)}  ${r[2]!.padEnd(w[2]!)}  ${r[3]}`);
@@ -997,9 +948,9 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (err) {
-  if (!interrupted) reportError('webdav', err);
+  if (!cleanups.interrupted) reportError('webdav', err);
 } finally {
-  if (!interrupted) await cleanupAll();
+  if (!cleanups.interrupted) await cleanupAll();
 }
 if (failures > 0) process.exitCode = 1;
 if (!existsSync(WORK)) progress(`removed ${WORK}`);

@@ -4,7 +4,7 @@
 // fraction of a second apart) so that the queue's timers can be watched in a
 // test; a relay (smtp-server, optionally offering STARTTLS with a certificate
 // of its own) that records every attempt; a raw SMTP conversation; imapflow
-// readers. Used by the smtp-*.test.ts and imap-imaplib.test.ts files.
+// readers. Used by the smtp*.test.ts and imap-imaplib.test.ts files.
 import { expect } from 'chai';
 import { ImapFlow } from 'imapflow';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -303,6 +303,14 @@ export class Talk {
     const t = new Talk(socket);
     expect(await t.reply()).to.match(/^220 /);
     return t;
+  }
+  /** STARTTLS, then the conversation goes on over TLS on the same connection. */
+  async starttls(): Promise<void> {
+    expect(await this.send('STARTTLS')).to.match(/^220 /);
+    const secure = tlsConnect({ socket: this.socket, rejectUnauthorized: false });
+    this.socket.removeAllListeners('data');
+    await new Promise<void>((ok, fail) => { secure.once('secureConnect', () => ok()); secure.once('error', fail); });
+    this.attach(secure);
   }
   /** EHLO and AUTH PLAIN on a TLS connection (465). */
   static async login(port: number, address: string): Promise<Talk> {

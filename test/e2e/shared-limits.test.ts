@@ -7,28 +7,14 @@
 // (the scale-out set-up) and on SQLite, where two processes may open one data
 // folder (each sees the other's writes through the database file).
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import nodemailer from 'nodemailer';
-import { ALL_PORTS_OFF, freePort, NODE, ROOT, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
+import { ALL_PORTS_OFF, bureauCommand as bureau, freePort, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
 import { BACKENDS, makeTestDatabase, type TestDatabase } from '../support/store.ts';
 
 const PASS = 'shared limits password';
-
-function bureau(env: NodeJS.ProcessEnv, args: readonly string[], input: string): Promise<void> {
-  return new Promise((ok, fail) => {
-    const child = spawn(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', ...args], {
-      cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stdin.end(input);
-    child.on('close', (code) => (code === 0 ? ok() : fail(new Error(`bureau ${args.join(' ')}: ${code} ${out}`))));
-  });
-}
 
 /** One IMAP LOGIN over TLS: the tagged answer's line. */
 function imapLogin(port: number, ca: string, user: string, pass: string): Promise<string> {

@@ -6,86 +6,17 @@
 // logins, and swaks through ../shared/verify/smtp-check.sh.
 import { expect } from 'chai';
 import { ImapFlow } from 'imapflow';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
-import { ALL_PORTS_OFF, freePort, NODE, ROOT, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
+import { ALL_PORTS_OFF, bureauCommand as bureau, freePort, ROOT, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
+import { Talk } from './mail-site.ts';
 
 const PASS = 'e2e smtp password';
 const VERIFY = resolve(ROOT, '../shared/verify');
-
-function bureau(env: NodeJS.ProcessEnv, args: string[], input = ''): Promise<string> {
-  return new Promise((ok, fail) => {
-    const child = spawn(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', ...args], {
-      cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stdin.end(input);
-    child.on('close', (code) => (code === 0 ? ok(out) : fail(new Error(`bureau ${args.join(' ')}: ${code} ${out}`))));
-  });
-}
-
-/** A line-by-line SMTP conversation on a raw socket: each call sends a line and resolves with the whole reply. */
-class Talk {
-  private buf = '';
-  private waiting: ((reply: string) => void) | null = null;
-  socket: Socket;
-  constructor(socket: Socket) {
-    this.socket = socket;
-    this.attach(socket);
-  }
-  attach(socket: Socket): void {
-    this.socket = socket;
-    socket.on('data', (d: Buffer) => { this.buf += d.toString('latin1'); this.check(); });
-    socket.on('error', () => undefined);
-  }
-  private check(): void {
-    const m = /(^|\r\n)(\d{3}) [^\r\n]*\r\n$/.exec(this.buf);
-    if (m && this.waiting) {
-      const reply = this.buf;
-      this.buf = '';
-      const w = this.waiting;
-      this.waiting = null;
-      w(reply);
-    }
-  }
-  reply(timeoutMs = 10_000): Promise<string> {
-    return new Promise((ok) => {
-      const timer = setTimeout(() => { this.waiting = null; ok(`TIMEOUT ${this.buf}`); }, timeoutMs);
-      this.waiting = (r) => { clearTimeout(timer); ok(r); };
-      this.check();
-    });
-  }
-  send(line: string, timeoutMs?: number): Promise<string> {
-    const r = this.reply(timeoutMs);
-    this.socket.write(`${line}\r\n`);
-    return r;
-  }
-  static async open(port: number, tls = false): Promise<Talk> {
-    const socket = tls ? tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }) : netConnect({ host: '127.0.0.1', port });
-    const t = new Talk(socket);
-    const greeting = await t.reply();
-    expect(greeting).to.match(/^220 /);
-    return t;
-  }
-  async starttls(): Promise<void> {
-    expect(await this.send('STARTTLS')).to.match(/^220 /);
-    const secure = tlsConnect({ socket: this.socket, rejectUnauthorized: false });
-    this.socket.removeAllListeners('data');
-    await new Promise<void>((ok, fail) => { secure.once('secureConnect', () => ok()); secure.once('error', fail); });
-    this.attach(secure);
-  }
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 /** A relay for the queue tests: refuses `bad@` for good (550), `later@` for now (451) while `deferring` is set, keeps the rest. */
 class FakeRelay {

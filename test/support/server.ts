@@ -66,3 +66,27 @@ export async function stop(s: Spawned, signal: NodeJS.Signals = 'SIGTERM'): Prom
     clearTimeout(timer);
   }
 }
+
+/**
+ * Runs the `bureau` command (scripts/bureau.mjs) to its end with `input` on
+ * its stdin: resolves with what it printed (stdout and stderr), fails with
+ * that output unless it exits 0, and is killed after `timeoutMs`.
+ */
+export function bureauCommand(env: NodeJS.ProcessEnv, args: readonly string[], input = '', timeoutMs = 120_000): Promise<string> {
+  return new Promise((ok, fail) => {
+    const child = spawn(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', ...args], {
+      cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (err) => { clearTimeout(timer); fail(err); });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) ok(out);
+      else fail(new Error(`bureau ${args.join(' ')}: ${code ?? signal} ${out}`));
+    });
+    child.stdin!.end(input);
+  });
+}
