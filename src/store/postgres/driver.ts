@@ -13,6 +13,8 @@ import { ForeignKeyViolation, UniqueViolation, type Row, type SqlDriver, type Sq
 const CHANNEL = 'bureau_changes';
 const RETRIES = 5;
 const RELISTEN_MS = 1000;
+/** how long close() waits for the pool's connections to be closed by the server */
+const CLOSE_WAIT_MS = 5000;
 
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -55,16 +57,26 @@ export class PostgresDriver implements SqlDriver {
   private listener: pg.Client | null = null;
   private closed = false;
   private readonly url: string;
+  /** the pool's connections not yet ended, so that close() returns once they are */
+  private readonly connections = new Set<pg.PoolClient>();
 
   private constructor(url: string, pool: pg.Pool) {
     this.url = url;
     this.pool = pool;
     this.direct = runner(pool);
+    pool.on('connect', (client) => {
+      this.connections.add(client);
+      client.once('end', () => this.connections.delete(client));
+    });
+    // an idle connection ended by the server while the store is open; once close() began, its ending is expected
+    pool.on('error', (err) => {
+      if (!this.closed) process.emitWarning(`PostgreSQL connection lost: ${err.message}`);
+    });
   }
 
   static async open(url: string): Promise<PostgresDriver> {
     const pool = new pg.Pool({ connectionString: url, max: 10, types, connectionTimeoutMillis: 10_000 });
-    pool.on('error', (err) => process.emitWarning(`PostgreSQL connection lost: ${err.message}`));
+    const driver = new PostgresDriver(url, pool);
     try {
       const client = await pool.connect();
       client.release();
@@ -74,7 +86,6 @@ export class PostgresDriver implements SqlDriver {
       const cause = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new StoreUnavailable(`PostgreSQL at ${where} cannot be reached: ${cause}`, { cause: err });
     }
-    const driver = new PostgresDriver(url, pool);
     try {
       await driver.listen();
     } catch (err) {
@@ -98,6 +109,7 @@ export class PostgresDriver implements SqlDriver {
       }
     });
     client.on('error', (err) => {
+      if (this.closed) return;
       process.emitWarning(`PostgreSQL change listener lost: ${err.message}`);
       this.relisten(client);
     });
@@ -180,7 +192,13 @@ export class PostgresDriver implements SqlDriver {
     const listener = this.listener;
     this.listener = null;
     if (listener) await listener.end().catch(() => undefined);
+    // pool.end() resolves once its connections are told to end, not once they have: wait for
+    // that (boundedly), so that whoever drops the database next does not cut them off mid-goodbye
+    const ended = Promise.all([...this.connections].map((c) => new Promise<void>((ok) => c.once('end', () => ok()))));
     await this.pool.end();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise<void>((ok) => { timer = setTimeout(ok, CLOSE_WAIT_MS); })]);
+    clearTimeout(timer);
   }
 }
 
