@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { dkimVerify } from 'mailauth';
 import { openCore } from '../../src/boot.ts';
@@ -14,23 +14,16 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { Core } from '../../src/core/index.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Group, Membership, Store } from '../../src/store/types.ts';
+import { envWithoutBureau, LAUNCHER, NODE as NODE24, runBureau, type BureauRun } from '../support/server.ts';
 import { BACKENDS, makeTestDatabase, type Backend, type TestDatabase } from '../support/store.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const LAUNCHER = join(ROOT, 'scripts', 'bureau.mjs');
-const NODE24 = join(ROOT, 'node_modules', '.bin', 'node');
 const SYSTEM_NODE = '/usr/bin/node';
 const COMMAND_TIMEOUT_MS = 20_000;
 
 const GOOD = 'correct horse battery';
 const NEXT = 'another long secret';
 
-interface Result {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Result = BureauRun;
 
 interface RunOptions {
   /** written to standard input, which is then closed */
@@ -41,35 +34,13 @@ interface RunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The environment of the test process without any BUREAU_ setting, so that only the test's apply. */
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith('BUREAU_') && k !== 'NODE_OPTIONS') env[k] = v;
-  }
-  return env;
-}
-
 function launch(cwd: string, baseEnv: Readonly<Record<string, string>>, args: readonly string[], options: RunOptions = {}): Promise<Result> {
-  const env: Record<string, string> = { ...cleanEnv(), ...baseEnv };
+  const env: Record<string, string> = { ...envWithoutBureau(), ...baseEnv };
   for (const [k, v] of Object.entries(options.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(options.node ?? NODE24, [LAUNCHER, ...args], {
-      cwd, env, stdio: ['pipe', 'pipe', 'pipe'], timeout: COMMAND_TIMEOUT_MS,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
-    // a command that fails before reading its input closes the pipe: not an error here
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
-  });
+  return runBureau(args, { cwd, env, input: options.input ?? '', node: options.node ?? NODE24, timeoutMs: COMMAND_TIMEOUT_MS });
 }
 
 /** Data lines of a table, split into their columns (two or more spaces apart). */
@@ -568,7 +539,7 @@ describe('bureau (command line)', function () {
       if (!existsSync('/usr/bin/script')) this.skip();
       const typed = 'typed in a terminal';
       const talk = (address: string, second: string): Promise<{ code: number | null; output: string }> => new Promise((done, fail) => {
-        const env = { ...cleanEnv(), ...site.env };
+        const env = { ...envWithoutBureau(), ...site.env };
         // `script` gives the command a pseudo-terminal as its standard input and output
         const child = spawn('/usr/bin/script', ['-qec', `'${NODE24}' '${LAUNCHER}' user add ${address}`, '/dev/null'], {
           cwd: db.dataDir, env, stdio: ['pipe', 'pipe', 'pipe'], timeout: COMMAND_TIMEOUT_MS,

@@ -2,36 +2,20 @@
 // sees it: the real launcher (scripts/bureau.mjs) as a child process on both
 // backends. A deleted account's address is refused for address_holdback_days
 // with a line that says why and until when; with 0 days it is free at once.
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { openStore } from '../../src/store/open.ts';
+import { envWithoutBureau, runBureau, type BureauRun } from '../support/server.ts';
 import { BACKENDS, makeTestDatabase, type Backend, type TestDatabase } from '../support/store.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const LAUNCHER = join(ROOT, 'scripts', 'bureau.mjs');
-const NODE24 = join(ROOT, 'node_modules', '.bin', 'node');
 const PASSWORD = 'correct horse battery';
 
-interface Result { readonly code: number | null; readonly stdout: string; readonly stderr: string }
-
-function run(db: TestDatabase, args: readonly string[], extra: Record<string, string> = {}): Promise<Result> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('BUREAU_') && k !== 'NODE_OPTIONS') env[k] = v;
-  Object.assign(env, {
+function run(db: TestDatabase, args: readonly string[], extra: Record<string, string> = {}): Promise<BureauRun> {
+  const env = {
+    ...envWithoutBureau(),
     BUREAU_DATA_DIR: db.dataDir, BUREAU_DATABASE_URL: db.url, BUREAU_CERTS_DIR: join(db.dataDir, 'certs'), BUREAU_DOMAIN: 'example.test', ...extra,
-  });
-  return new Promise((done, fail) => {
-    const child = spawn(NODE24, [LAUNCHER, ...args], { cwd: db.dataDir, env, stdio: ['pipe', 'pipe', 'pipe'], timeout: 20_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(`${PASSWORD}\n`);
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  };
+  return runBureau(args, { cwd: db.dataDir, env, input: `${PASSWORD}\n`, timeoutMs: 20_000 });
 }
 
 for (const backend of BACKENDS as readonly Backend[]) {

@@ -67,26 +67,74 @@ export async function stop(s: Spawned, signal: NodeJS.Signals = 'SIGTERM'): Prom
   }
 }
 
+/** What a run of the `bureau` command left: its exit, and what it printed. */
+export interface BureauRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout and stderr together, in the order they came */
+  readonly output: string;
+}
+
+export interface BureauRunOptions {
+  /** the command's whole environment (nothing of the test process's is added) */
+  readonly env: NodeJS.ProcessEnv;
+  /** written to standard input, which is then closed */
+  readonly input?: string;
+  /** the folder it runs in; default the checkout */
+  readonly cwd?: string;
+  /** the Node.js that starts the launcher; default the project's Node.js 24 */
+  readonly node?: string;
+  /** flags for that Node.js, before the launcher */
+  readonly nodeArgs?: readonly string[];
+  /** killed (SIGKILL) after this long; default 120 s */
+  readonly timeoutMs?: number;
+}
+
+export const LAUNCHER = resolve(ROOT, 'scripts/bureau.mjs');
+
+/** Runs the `bureau` launcher (scripts/bureau.mjs) to its end, whatever its exit; fails only when it cannot start. */
+export function runBureau(args: readonly string[], options: BureauRunOptions): Promise<BureauRun> {
+  return new Promise((ok, fail) => {
+    const child = spawn(options.node ?? NODE, [...(options.nodeArgs ?? []), LAUNCHER, ...args], {
+      cwd: options.cwd ?? ROOT, env: options.env, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let output = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; output += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; output += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.once('error', (err) => { clearTimeout(timer); fail(err); });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      ok({ code, signal, stdout, stderr, output });
+    });
+    // a command that fails before reading its input closes the pipe: not an error here
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(options.input ?? '');
+  });
+}
+
+/** The test process's environment without any BUREAU_ setting (nor NODE_OPTIONS), so that only a test's own apply. */
+export function envWithoutBureau(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith('BUREAU_') && k !== 'NODE_OPTIONS') env[k] = v;
+  }
+  return env;
+}
+
 /**
  * Runs the `bureau` command (scripts/bureau.mjs) to its end with `input` on
  * its stdin: resolves with what it printed (stdout and stderr), fails with
  * that output unless it exits 0, and is killed after `timeoutMs`.
  */
-export function bureauCommand(env: NodeJS.ProcessEnv, args: readonly string[], input = '', timeoutMs = 120_000): Promise<string> {
-  return new Promise((ok, fail) => {
-    const child = spawn(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', ...args], {
-      cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (err) => { clearTimeout(timer); fail(err); });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) ok(out);
-      else fail(new Error(`bureau ${args.join(' ')}: ${code ?? signal} ${out}`));
-    });
-    child.stdin!.end(input);
+export async function bureauCommand(env: NodeJS.ProcessEnv, args: readonly string[], input = '', timeoutMs = 120_000): Promise<string> {
+  const r = await runBureau(args, {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, input, timeoutMs, nodeArgs: ['--disable-warning=ExperimentalWarning'],
   });
+  if (r.code !== 0) throw new Error(`bureau ${args.join(' ')}: ${r.code ?? r.signal} ${r.output}`);
+  return r.output;
 }
