@@ -5,29 +5,15 @@
 // dead process is freed at start, not waited out for 10 minutes), and leaves
 // the queue.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { openStore } from '../../src/store/open.ts';
-import { ALL_PORTS_OFF, freePort, NODE, ROOT, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
+import { ALL_PORTS_OFF, bureauCommand, freePort, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
 import { BACKENDS, makeTestDatabase, type TestDatabase } from '../support/store.ts';
 import { until } from './mail-site.ts';
 
 const PASS = 'outbound crash password';
-
-function bureau(env: NodeJS.ProcessEnv, args: readonly string[], input: string): Promise<void> {
-  return new Promise((ok, fail) => {
-    const child = spawn(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', ...args], {
-      cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stdin.end(input);
-    child.on('close', (code) => (code === 0 ? ok() : fail(new Error(`bureau ${args.join(' ')}: exit ${code}: ${out}`))));
-  });
-}
 
 /** A relay whose first DATA never gets an answer; later ones are accepted and recorded. */
 class StallingRelay {
@@ -79,7 +65,7 @@ for (const backend of BACKENDS) {
         BUREAU_DOMAIN: 'example.test', BUREAU_HOSTNAME: 'localhost', BUREAU_SUBMISSIONS_PORT: String(subs),
         BUREAU_SMTP_RELAY: `smtp://127.0.0.1:${relay.port}`, BUREAU_SHUTDOWN_GRACE_SECONDS: '1', BUREAU_LOG_LEVEL: 'info',
       };
-      await bureau(env, ['user', 'add', 'ann@example.test', '--plan', 'standard'], `${PASS}\n`);
+      await bureauCommand(env, ['user', 'add', 'ann@example.test', '--plan', 'standard'], `${PASS}\n`, 30_000);
     });
     after(async function () {
       if (server) {

@@ -9,27 +9,13 @@
 import { expect } from 'chai';
 import type { ImapFlow } from 'imapflow';
 import { dkimVerify } from 'mailauth';
-import { spawn } from 'node:child_process';
 import nodemailer from 'nodemailer';
-import { freePort, NODE, ROOT } from '../support/server.ts';
+import { bureauCommand, freePort } from '../support/server.ts';
 import { BACKENDS } from '../support/store.ts';
 import { MailSite, PASS, Relay, sleep, until } from './mail-site.ts';
 
 const RETRY_SECONDS = 0.2;
 const QUEUE_SECONDS = 5;
-
-function bureau(env: Record<string, string>, args: readonly string[]): Promise<string> {
-  return new Promise((ok, fail) => {
-    const child = spawn(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', ...args], {
-      cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000,
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('close', (code) => (code === 0 ? ok(out) : fail(new Error(`bureau ${args.join(' ')}: exit ${code}: ${err}`))));
-  });
-}
 
 /** A DNS answer for mailauth made of the printed `NAME IN TXT "..." "..."` line of the DKIM key. */
 function resolverFrom(printed: string): (name: string, type: string) => Promise<string[][]> {
@@ -116,7 +102,7 @@ for (const backend of BACKENDS) {
     });
 
     it('mail from the primary domain, once `bureau domain dns` made its key, leaves DKIM-signed over STARTTLS, byte for byte', async () => {
-      const printed = await bureau(site.env, ['domain', 'dns', 'example.test']);
+      const printed = await bureauCommand(site.env, ['domain', 'dns', 'example.test'], '', 30_000);
       expect(printed).to.match(/^bureau\._domainkey\.example\.test\. IN TXT "v=DKIM1; k=rsa; p=/m);
       // a message as a mail program writes it: 8-bit text, a line that starts with a dot, a long line
       const raw = Buffer.from([

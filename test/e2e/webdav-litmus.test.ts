@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ALL_PORTS_OFF, NODE, ROOT, freePort, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
+import { ALL_PORTS_OFF, ROOT, bureauCommand, freePort, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
 import { BACKENDS, makeTestDatabase, type TestDatabase } from '../support/store.ts';
 import { clientEnv, describeRun, run, trustCa } from '../support/trust.ts';
 
@@ -42,11 +42,7 @@ for (const backend of BACKENDS) {
       };
       server = spawnBureau(env);
       await waitFor(server, 'ready:', 60_000);
-      const add = await run(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', 'user', 'add', user, '--plan', 'standard'], {
-        cwd: ROOT, input: `${pass}\n`, timeoutMs: 60_000,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      });
-      if (add.code !== 0) throw new Error(describeRun('bureau user add', add));
+      await bureauCommand(env, ['user', 'add', user, '--plan', 'standard'], `${pass}\n`, 60_000);
       untrust = await trustCa(join(dir, 'certs', 'ca.pem'));
     });
 
