@@ -17,7 +17,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ALL_PORTS_OFF, freePort, NODE, ROOT, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
+import { ALL_PORTS_OFF, bureauCommand, freePort, ROOT, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
 import { clientEnv, run } from '../support/trust.ts';
 import { png } from '../web/images.ts';
 
@@ -76,9 +76,7 @@ describe('web site in a real browser (Chromium)', function () {
     if (added.code !== 0) throw new Error(`certutil -A: ${added.stderr}`);
 
     // the second account, made with the command line
-    const cli = await run(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', 'user', 'add', `bob@${DOMAIN}`, '--plan', 'standard', '--name', 'Bob Member'],
-      { timeoutMs: 60_000, cwd: ROOT, input: `${PASSWORD}\n`, env: { ...clientEnv(), ...env } });
-    if (cli.code !== 0) throw new Error(`bureau user add: ${cli.stdout}${cli.stderr}`);
+    await bureauCommand({ ...clientEnv(), ...env }, ['user', 'add', `bob@${DOMAIN}`, '--plan', 'standard', '--name', 'Bob Member'], `${PASSWORD}\n`, 60_000);
 
     browser = await chromium.launch({
       executablePath: CHROMIUM, headless: true,
