@@ -52,6 +52,26 @@ export class CredentialWatch {
     return () => this.forget(accountId, entry);
   }
 
+  /**
+   * `watch`, then the account read once more: a change that landed between
+   * the door's password check and the watch (whose notice came before anyone
+   * listened) is seen as well. Resolves to what stops the watch, or to why
+   * the session may not begin (the watch is stopped then, `end` not called).
+   */
+  async watchChecked(accountId: number, passwordHash: string, end: (reason: string) => void): Promise<{ stop: () => void; refused: null } | { stop: null; refused: string }> {
+    const stop = this.watch(accountId, passwordHash, end);
+    let reason: string | null;
+    try {
+      reason = await this.check(accountId, passwordHash);
+    } catch (err) {
+      stop();
+      throw err;
+    }
+    if (reason === null) return { stop, refused: null };
+    stop();
+    return { stop: null, refused: reason };
+  }
+
   /** For doors that can ask at each command (SMTP): why the session must end, or null. */
   async check(accountId: number, passwordHash: string): Promise<string | null> {
     return credentialsGone(await this.store.getAccount(accountId), passwordHash);

@@ -18,8 +18,16 @@
 //  - no AUTH= mechanism is announced before TLS, where LOGINDISABLED is;
 //  - sequence sets are resolved without testing every message against every range;
 //  - NAMESPACE announces the other-users and shared namespaces;
-//  - commands imap-core lacks (the ACL ones, RFC 4314) are routed to the door.
+//  - commands imap-core lacks (the ACL ones, RFC 4314) are routed to the door;
+//  - the greeting goes out at once, without a reverse DNS lookup of the client
+//    (imap-core waited up to a second for one, for its log lines only);
+//  - LITERAL- (RFC 7888): a non-synchronizing literal {n+} of up to
+//    IMAP_LIMITS.nonSyncLiteralBytes is read without a continuation request;
+//    a bigger one gets BAD [TOOBIG] and the connection ends (its bytes are on
+//    their way and would otherwise be read as commands), as does any refused
+//    command whose non-synchronizing literal is on its way.
 import { createRequire } from 'node:module';
+import { byeAfterOutput } from './bye.ts';
 import { IMAP_LIMITS } from './limits.ts';
 import { messageRange } from './ranges.ts';
 
@@ -34,6 +42,8 @@ export interface BureauState {
   readOnly: boolean;
   /** untagged COPYUID already sent for the running MOVE */
   copyUidSent: boolean;
+  /** the session is being ended with a BYE saying this (bye.ts): nothing more is written */
+  ending?: string;
 }
 
 export interface ImapSelected {
@@ -59,6 +69,18 @@ export interface ImapSession {
   connection?: ImapConnection;
 }
 
+/** imap-core's stream parser of a connection (imap-stream.js), with what the door adds to it. */
+export interface ParserState {
+  _remainder: string;
+  _expecting: number;
+  onOverflow?: () => void;
+  oncommand(cmd: unknown, callback?: (...args: unknown[]) => void): void;
+  /** the size of the non-synchronizing literal announced by the line being handed over, if it announces one */
+  nonSynchronizing?: number;
+  /** nothing more is read from the client (the connection is ending) */
+  stopped?: boolean;
+}
+
 export interface ImapConnection {
   id: string;
   session: ImapSession;
@@ -67,7 +89,8 @@ export interface ImapConnection {
   secure: boolean;
   idling: boolean;
   _upgrading: boolean;
-  _parser: { _remainder: string; onOverflow?: () => void; oncommand(cmd: unknown, callback?: (...args: unknown[]) => void): void } | false;
+  _closed?: boolean;
+  _parser: ParserState | false;
   _server: { bureau?: DoorExtensions };
   send(line: string): void;
   close(force?: boolean): void;
@@ -118,8 +141,9 @@ function adjust(): void {
 
   const { IMAPStream } = require('wildduck/imap-core/lib/imap-stream.js') as { IMAPStream: { prototype: Record<string, unknown> } };
   const write = IMAPStream.prototype._write as (this: StreamState, chunk: Buffer, enc: string, done: () => void) => void;
-  type StreamState = { _expecting: number; _remainder: string; onOverflow?: () => void };
+  type StreamState = ParserState;
   IMAPStream.prototype._write = function (this: StreamState, chunk: Buffer, enc: string, done: () => void): void {
+    if (this.stopped) return done();
     if (this._expecting === 0 && this._remainder.length + chunk.length > IMAP_LIMITS.lineBytes && !chunk.includes(10)) {
       this._remainder = '';
       this.onOverflow?.();
@@ -128,11 +152,59 @@ function adjust(): void {
     write.call(this, chunk, enc, done);
   };
 
+  // LITERAL-: imap-core's stream knows only {n}. A line ending in {n+} is
+  // handed over as {n} (its bytes are read the same way), with the size noted
+  // for IMAPCommand.append below, which sends no continuation for it.
+  const readValue = IMAPStream.prototype._readValue as (this: StreamState, regex: RegExp, data: string, pos: number, done: () => void) => void;
+  IMAPStream.prototype._readValue = function (this: StreamState, regex: RegExp, data: string, pos: number, done: () => void): void {
+    if (this.stopped) return done();
+    if (this._expecting === 0) {
+      const from = Math.max(pos, regex.lastIndex);
+      const nl = data.indexOf('\n', from);
+      const end = nl > from && data.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      // ...+}\r\n: the line (from where imap-core reads it) ends in a non-synchronizing literal
+      if (nl >= 0 && end - 2 >= from && data.charCodeAt(end - 1) === 125 && data.charCodeAt(end - 2) === 43) {
+        const m = /\{(\d+)\+\}$/.exec(data.slice(Math.max(pos, end - 32), end));
+        if (m) {
+          this.nonSynchronizing = Number(m[1]);
+          try {
+            return readValue.call(this, regex, data.slice(0, end - 2) + data.slice(end - 1), pos, done);
+          } finally {
+            this.nonSynchronizing = undefined;
+          }
+        }
+      }
+    }
+    return readValue.call(this, regex, data, pos, done);
+  };
+
+  const { IMAPConnection } = require('wildduck/imap-core/lib/imap-connection.js') as { IMAPConnection: { prototype: Record<string, unknown> } };
+  // the greeting at once: imap-core looked the client's name up first (up to
+  // a second with a slow resolver, a DNS query per connection) for its log
+  // lines; the address names the client as well
+  type Greeting = ImapConnection & {
+    remoteAddress: string;
+    clientHostname: string | false;
+    session: ImapSession & { clientHostname?: string };
+    _setListeners(): void;
+    _server: { options: { id?: { name?: string } } };
+    logger: { info(data: unknown, message: string, ...args: unknown[]): void };
+  };
+  IMAPConnection.prototype.init = function (this: Greeting): void {
+    this._setListeners();
+    this.session.clientHostname = this.clientHostname = `[${this.remoteAddress}]`;
+    this.logger.info({ tnx: 'connect', cid: this.id }, '[%s] %s from %s', this.id, this.secure ? 'Secure connection' : 'Connection', this.clientHostname);
+    this.send(`* OK ${this._server.options.id?.name ?? 'Bureau'} ready for requests from ${this.remoteAddress} ${this.id}`);
+  };
+
   const { IMAPCommand } = require('wildduck/imap-core/lib/imap-command.js') as { IMAPCommand: { prototype: Record<string, unknown> } };
   const append = IMAPCommand.prototype.append as (this: CommandState, c: CommandPart, cb: (err?: Error) => void) => void;
   type CommandPart = { value: string; literal?: unknown; expecting?: number };
   type CommandState = { bytes?: number; tag?: string; command?: string; connection: ImapConnection; payload: string; literals: unknown[] };
-  IMAPCommand.prototype.append = function (this: CommandState, c: CommandPart, cb: (err?: Error) => void): void {
+  /** Ends a connection whose input can no longer be read as commands: BYE after what is queued, nothing more read, then closed. */
+  const abandon = (connection: ImapConnection, text: string): void => byeAfterOutput(connection, text);
+  // every command bounded (APPEND's message aside: APPENDLIMIT bounds it)
+  const appendBounded = function (this: CommandState, c: CommandPart, cb: (err?: Error) => void): void {
     const line = typeof c.value === 'string' ? c.value : '';
     const appendLiteral = c.literal && /^\S+\s+(UID\s+)?APPEND\b/i.test(this.payload + line);
     this.bytes = (this.bytes ?? 0) + line.length + (c.literal && !appendLiteral ? (c.expecting ?? 0) : 0);
@@ -144,6 +216,33 @@ function adjust(): void {
       return cb(Object.assign(new Error('Command too long'), { responseCode: 400, code: 'CommandTooLong' }));
     }
     append.call(this, c, cb);
+  };
+  IMAPCommand.prototype.append = function (this: CommandState, c: CommandPart, cb: (err?: Error) => void): void {
+    const parser = this.connection._parser;
+    const nonSync = c.literal && parser ? parser.nonSynchronizing : undefined;
+    if (nonSync === undefined) return appendBounded.call(this, c, cb);
+    const connection = this.connection;
+    if (nonSync > IMAP_LIMITS.nonSyncLiteralBytes) {
+      // RFC 7888 4: BAD [TOOBIG]; the literal's bytes are coming and cannot be told from commands, so the connection ends
+      const tag = this.tag ?? /^(\S+)/.exec(this.payload + c.value)?.[1] ?? '*';
+      connection.send(`${tag} BAD [TOOBIG] A non-synchronizing literal may have at most ${IMAP_LIMITS.nonSyncLiteralBytes} bytes (LITERAL-); send {${nonSync}} and wait for the continuation`);
+      abandon(connection, `Non-synchronizing literal of ${nonSync} bytes refused`);
+      return cb(Object.assign(new Error('Non-synchronizing literal too long'), { responseCode: 400, code: 'LiteralTooLong' }));
+    }
+    // no continuation request: the client sends the bytes without waiting for one
+    const send = connection.send;
+    connection.send = (text: string): void => {
+      if (text !== '+ Go ahead') send.call(connection, text);
+    };
+    try {
+      appendBounded.call(this, c, (err?: Error) => {
+        // a refused command whose literal is on its way: those bytes cannot be told from commands
+        if (err) abandon(connection, 'The command was refused while its non-synchronizing literal was on its way');
+        cb(err);
+      });
+    } finally {
+      connection.send = send;
+    }
   };
 
   // commands imap-core does not know (one line, no literal): parsed by its
@@ -251,7 +350,7 @@ function adjust(): void {
     capability(Object.create(connection, {
       send: {
         value: (line: string) => connection.send((/ LOGINDISABLED\b/.test(line) ? line.replace(/ AUTH=[^ ]+/g, '') : line)
-          .replace(/^\* CAPABILITY IMAP4rev1/, extensionsOf(connection)?.commands.has('MYRIGHTS') ? '* CAPABILITY IMAP4rev1 ACL RIGHTS=texk' : '$&')),
+          .replace(/^\* CAPABILITY IMAP4rev1/, `$& LITERAL-${extensionsOf(connection)?.commands.has('MYRIGHTS') ? ' ACL RIGHTS=texk' : ''}`)),
       },
     }) as ImapConnection);
   };

@@ -140,11 +140,14 @@ export async function fetchMessages(core: Core, notifier: ImapNotifier, session:
   if (!markAsSeen && query.every((q) => SUMMARY_ITEMS.has(q.item))) {
     const dates = query.some((q) => q.item === 'internaldate');
     for await (const page of core.mail.messages.summaries(accountId, selection.collectionId, uids, IMAP_LIMITS.fetchSummaryPage, { dates })) {
+      if (session.bureau?.ending !== undefined) return;
       await writeSummaries(session, page, query);
     }
     return;
   }
   for await (const page of core.mail.messages.read(accountId, selection.collectionId, uids, IMAP_LIMITS.fetchPage)) {
+    // the session is being ended (bye.ts): no more is read or written
+    if (session.bureau?.ending !== undefined) return;
     let messages = page;
     const unseen = markAsSeen ? page.filter((m) => !m.meta.flags.includes('\\Seen')).map((m) => m.uid) : [];
     if (unseen.length > 0) {
@@ -265,7 +268,7 @@ async function write(session: ImapSession, messages: readonly Source[], query: r
     ahead--;
     aheadBytes -= m.size;
     const current = session.selected;
-    const seq = current ? sequenceOf(current.uidList, m.uid) : 0;
+    const seq = current && session.bureau?.ending === undefined ? sequenceOf(current.uidList, m.uid) : 0;
     if (seq === 0) {
       await pending?.catch(() => undefined);
       continue;

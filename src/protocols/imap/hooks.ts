@@ -12,6 +12,7 @@ import type { BureauState, ImapSession } from './engine.ts';
 import { fetchMessages, type FetchOptions } from './fetch.ts';
 import { ImapNotifier, Selection } from './notifier.ts';
 import { SearchError, toMailSearch } from './search.ts';
+import { UidList } from './uid-list.ts';
 
 export interface HookLog {
   warn(message: string): void;
@@ -90,8 +91,12 @@ export function createHooks(core: Core, notifier: ImapNotifier, log: HookLog) {
             `The plan of ${found.address} does not include mail programs (IMAP, SMTP): use the web site, or ask for a plan with clients`)), { response: 'NO', code: 'ALERT' });
           return callback(err);
         }
+        // the password may have changed since it was checked: the watch, then one more look (notifier.guard)
+        const gone = await notifier.guard(session, found.id, found.passwordHash);
+        if (gone !== null) return callback(Object.assign(new Error(responseText(gone)), { response: 'NO', code: 'AUTHENTICATIONFAILED' }));
+        // a client gone meanwhile: imap-core tells of the close of logged-in sessions only
+        if (session.connection?._closed) notifier.releaseConnection({ session });
         session.bureau = { accountId: found.id, reply: null, readOnly: false, copyUidSent: false };
-        notifier.guard(session, found.id, found.passwordHash);
         callback(null, { user: { id: found.id, username: found.address } });
       })().catch((err: unknown) => {
         log.warn(`imap: authentication failed with an error: ${(err as Error).message}`);
@@ -150,7 +155,8 @@ export function createHooks(core: Core, notifier: ImapNotifier, log: HookLog) {
         state(session).readOnly = !holds(m.rights, 'write');
         return [{
           _id: new Selection(m.id, accountId, session, opened.uids),
-          uidList: opened.uids,
+          // sequence numbers are found by binary search in it (imap-core's indexOf)
+          uidList: UidList.fromAscending(opened.uids),
           uidValidity: m.collection.uidValidity,
           uidNext: opened.uidNext,
           modifyIndex: opened.highestModseq,

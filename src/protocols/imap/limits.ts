@@ -8,6 +8,8 @@ export const IMAP_LIMITS = {
   lineBytes: 64 * 1024,
   /** a whole command with its literals, APPEND's message aside */
   commandBytes: 1024 * 1024,
+  /** LITERAL- (RFC 7888): a non-synchronizing literal {n+} may have at most so many bytes */
+  nonSyncLiteralBytes: 4096,
   /** an idle connection (not in IDLE) is closed after this */
   socketTimeoutMs: 30 * 60 * 1000,
   /** IDLE is ended after this (clients re-issue it well before; RFC 2177 asks for at least 29 minutes) */
@@ -20,6 +22,8 @@ export const IMAP_LIMITS = {
   readAheadBytes: 8 * 1024 * 1024,
   /** per page of a FETCH of flags, dates and sizes only */
   fetchSummaryPage: 2_000,
+  /** a BYE ending a connection waits at most this long for the responses queued before it to leave (a client not reading) */
+  byeFlushMs: 5_000,
   /** the time a stopping server lets connections finish, at least */
   minCloseMs: 1,
 } as const;

@@ -13,6 +13,7 @@
 // back as a notice. While such a write runs, wake-ups wait for it to finish.
 import type { Core } from '../../core/index.ts';
 import { Forbidden, NotFound } from '../../core/errors.ts';
+import { byeAfterOutput } from './bye.ts';
 import type { ImapConnection, ImapSession } from './engine.ts';
 
 /** The mailbox a session has selected: what imap-core passes back to the hooks as `selected.mailbox`. */
@@ -89,17 +90,24 @@ export class ImapNotifier {
    * Ends the session, with a BYE saying why, as soon as its account's password
    * changes or the account is disabled or destroyed (core's CredentialWatch,
    * told by the store: in this process, by PostgreSQL's NOTIFY from the
-   * others, by SQLite's data_version from the `bureau` command).
+   * others, by SQLite's data_version from the `bureau` command). The account
+   * is read once more after the watch is in place, so that a change landing
+   * between the login's password check and now is not missed: the reason the
+   * login may not go on is returned then (null: it may).
    */
-  guard(session: ImapSession, accountId: number, passwordHash: string): void {
+  async guard(session: ImapSession, accountId: number, passwordHash: string): Promise<string | null> {
     this.guards.get(session)?.();
-    this.guards.set(session, this.core.accounts.credentials.watch(accountId, passwordHash, (reason) => {
+    this.guards.delete(session);
+    const watched = await this.core.accounts.credentials.watchChecked(accountId, passwordHash, (reason) => {
       this.guards.delete(session);
       const connection = session.connection;
       if (!connection || connection.state === 'Closed') return;
-      connection.send(`* BYE ${reason}`);
-      connection.close();
-    }));
+      // after the response being written, never inside it (a FETCH streaming)
+      byeAfterOutput(connection, reason);
+    });
+    if (watched.refused !== null) return watched.refused;
+    this.guards.set(session, watched.stop);
+    return null;
   }
 
   // ----- what imap-core calls

@@ -126,6 +126,13 @@ export class RawClient {
     return out;
   }
 
+  /** All received text not yet returned by `until`, cleared. */
+  take(): string {
+    const out = this.buffer;
+    this.buffer = '';
+    return out;
+  }
+
   write(data: string | Buffer): void {
     this.socket.write(typeof data === 'string' ? Buffer.from(data, 'binary') : data);
   }
