@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../../core/index.ts';
 import { NotFound } from '../../core/errors.ts';
+import { ClientGone } from './answer-stream.ts';
 import { authenticate } from './auth.ts';
 import { discard } from './body.ts';
 import { makeContext, resolveNode, type DavOptions } from './context.ts';
@@ -81,10 +82,11 @@ export function davHandler(core: Core, opts: DavOptions, log: DavLogger) {
       }
     } catch (err) {
       // A client that went away in the middle of its request (an abandoned
-      // upload) is no server failure: nothing to log, nobody to answer. (When
-      // the server itself stopped reading a body, e.g. 413 or 507, the stream
-      // let go of the socket, which stays open for the answer.)
-      if (!req.complete && req.socket?.destroyed) {
+      // upload, or a listing it stopped reading) is no server failure:
+      // nothing to log, nobody to answer. (When the server itself stopped
+      // reading a body, e.g. 413 or 507, the stream let go of the socket,
+      // which stays open for the answer.)
+      if ((!req.complete && req.socket?.destroyed) || err instanceof ClientGone) {
         res.destroy();
         return;
       }

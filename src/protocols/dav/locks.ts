@@ -38,6 +38,24 @@ export class LockCache {
     return ids.flatMap((id) => this.byAnchor.get(id) ?? []);
   }
 
+  /** The locks of a collection's chain when this request has read them all already, else undefined (no promise for what is at hand). */
+  chainLocksNow(collectionId: number): DavLock[] | undefined {
+    const chain = this.chains.get(collectionId);
+    if (!chain) return undefined;
+    const out: DavLock[] = [];
+    for (const id of chain) {
+      const locks = this.byAnchor.get(id);
+      if (!locks) return undefined;
+      for (const l of locks) out.push(l);
+    }
+    return out;
+  }
+
+  /** Takes a chain worked out by the caller (a sub-folder's is its folder's and itself), sparing a query. */
+  knowChain(collectionId: number, chain: number[]): void {
+    this.chains.set(collectionId, chain);
+  }
+
   async chain(collectionId: number): Promise<number[]> {
     let c = this.chains.get(collectionId);
     if (!c) {
@@ -60,8 +78,19 @@ export class LockCache {
  */
 export async function locksOn(ctx: DavContext, node: DavNode, membership = false): Promise<DavLock[]> {
   if (!node.anchor) return [];
-  const own = node.anchor;
-  const locks = await ctx.locks.anchored(await ctx.locks.chain(own.anchorId));
+  return covering(node, await ctx.locks.anchored(await ctx.locks.chain(node.anchor.anchorId)), membership);
+}
+
+/** locksOn's answer when the request has read those locks already (a listing reads them once for all its entries), else undefined. */
+export function locksOnNow(ctx: DavContext, node: DavNode): DavLock[] | undefined {
+  if (!node.anchor) return [];
+  const locks = ctx.locks.chainLocksNow(node.anchor.anchorId);
+  return locks && covering(node, locks, false);
+}
+
+function covering(node: DavNode, locks: readonly DavLock[], membership: boolean): DavLock[] {
+  if (locks.length === 0) return [];
+  const own = node.anchor!;
   return locks.filter((l) => {
     if (l.anchorId === own.anchorId && l.name === own.name) return true;
     if (l.name !== '') return false;

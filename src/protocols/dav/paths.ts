@@ -45,9 +45,11 @@ export function parsePath(rawUrl: string, mount: string): DavPath {
 }
 
 const KEEP = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
+const ALL_KEPT = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;
 
-/** Percent-encodes one segment, keeping what RFC 3986 allows in a path segment. */
+/** Percent-encodes one segment, keeping what RFC 3986 allows in a path segment (most names need nothing). */
 export function encodeSegment(s: string): string {
+  if (ALL_KEPT.test(s)) return s;
   let out = '';
   for (const ch of s) {
     if (KEEP.test(ch)) out += ch;

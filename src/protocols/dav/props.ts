@@ -2,8 +2,10 @@
 // RFC 4331 quota), and the dead ones clients store (kept as self-contained
 // XML under Clark names).
 import type { DavContext } from './context.ts';
-import { activeLockXml, locksOn } from './locks.ts';
+import type { DavLock } from '../../core/types.ts';
+import { activeLockXml, locksOn, locksOnNow } from './locks.ts';
 import type { DavNode } from './node.ts';
+import type { LiveValue } from './propfind-engine.ts';
 import { DAV, clark, esc } from './xml.ts';
 
 const D = (name: string): string => clark(DAV, name);
@@ -42,30 +44,84 @@ function readable(node: DavNode): boolean {
   return (e.kind !== 'collection' && e.kind !== 'item') || e.rights.includes('read');
 }
 
-export function deadProps(node: DavNode): Record<string, string> {
+const NO_DEAD: Readonly<Record<string, string>> = Object.freeze({});
+
+export function deadProps(node: DavNode): Readonly<Record<string, string>> {
   const e = node.entry;
-  if (!readable(node)) return {};
-  const raw = e.kind === 'item' ? (e.item.meta.props as Record<string, string> | undefined) ?? {}
-    : e.kind === 'collection' ? e.collection.props : {};
-  return Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith('{')));
+  if (!readable(node)) return NO_DEAD;
+  const raw = e.kind === 'item' ? (e.item.meta.props as Record<string, string> | undefined) : e.kind === 'collection' ? e.collection.props : undefined;
+  if (!raw) return NO_DEAD;
+  let dead: Record<string, string> | null = null;
+  for (const k in raw) {
+    if (k.startsWith('{')) (dead ??= {})[k] = raw[k]!;
+  }
+  return dead ?? NO_DEAD;
 }
 
-/** The names of the live properties the node has. */
-export function liveNames(node: DavNode): string[] {
-  const names: string[] = [LIVE.resourcetype, LIVE.displayname];
-  if (!node.collection) names.push(LIVE.getcontentlength, LIVE.getcontenttype, LIVE.getetag);
-  if (node.entry.kind === 'item' || node.entry.kind === 'collection') names.push(LIVE.getlastmodified, LIVE.creationdate);
-  if (node.anchor) names.push(LIVE.supportedlock);
-  if (node.anchor && readable(node)) names.push(LIVE.lockdiscovery);
-  if ((node.entry.kind === 'item' || node.entry.kind === 'collection') && readable(node)) names.push(LIVE.quotaAvailable, LIVE.quotaUsed);
+/** The live names of each kind of node, made once: a listing asks for them 10,000 times. */
+const NAMES = new Map<number, { readonly all: readonly string[]; readonly allprop: readonly string[] }>();
+
+function namesOf(node: DavNode): { readonly all: readonly string[]; readonly allprop: readonly string[] } {
+  const stored = node.entry.kind === 'item' || node.entry.kind === 'collection';
+  const canRead = readable(node);
+  const shape = (node.collection ? 1 : 0) | (stored ? 2 : 0) | (node.anchor ? 4 : 0) | (canRead ? 8 : 0);
+  let names = NAMES.get(shape);
+  if (!names) {
+    const all: string[] = [LIVE.resourcetype, LIVE.displayname];
+    if (!node.collection) all.push(LIVE.getcontentlength, LIVE.getcontenttype, LIVE.getetag);
+    if (stored) all.push(LIVE.getlastmodified, LIVE.creationdate);
+    if (node.anchor) all.push(LIVE.supportedlock);
+    if (node.anchor && canRead) all.push(LIVE.lockdiscovery);
+    if (stored && canRead) all.push(LIVE.quotaAvailable, LIVE.quotaUsed);
+    names = { all: Object.freeze(all), allprop: Object.freeze(ALLPROP_LIVE.filter((k) => all.includes(k))) };
+    NAMES.set(shape, names);
+  }
   return names;
 }
 
-const httpDate = (ms: number): string => new Date(ms).toUTCString();
-const isoDate = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The names of the live properties the node has. */
+export function liveNames(node: DavNode): readonly string[] {
+  return namesOf(node).all;
+}
 
-/** The value (inner XML) of a live property, or undefined when the node does not have it. */
-export async function liveValue(ctx: DavContext, node: DavNode, key: string): Promise<string | undefined> {
+/** Those of them allprop returns. */
+export function allpropNames(node: DavNode): readonly string[] {
+  return namesOf(node).allprop;
+}
+
+/** A date as text, with the last one kept: files made together share their second. */
+function dateText(format: (ms: number) => string): (ms: number) => string {
+  let second = NaN;
+  let text = '';
+  return (ms) => {
+    const s = Math.floor(ms / 1000);
+    if (s !== second) {
+      second = s;
+      text = format(ms);
+    }
+    return text;
+  };
+}
+const httpDate = dateText((ms) => new Date(ms).toUTCString());
+const isoDate = dateText((ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+
+function lockXml(locks: readonly DavLock[]): string;
+function lockXml(locks: readonly DavLock[] | undefined): string | undefined;
+function lockXml(locks: readonly DavLock[] | undefined): string | undefined {
+  return locks && locks.map(activeLockXml).join('');
+}
+
+/** An ETag in quotes, escaped (ours are hex: nothing to look at but the quotes). */
+const etagXml = (etag: string): string => (/^[0-9A-Za-z_-]*$/.test(etag) ? `&quot;${etag}&quot;` : esc(`"${etag}"`));
+
+const SUPPORTED_LOCK = '<D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>'
+  + '<D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>';
+
+/**
+ * The value (inner XML) of a live property, or undefined when the node does
+ * not have it; a promise only for those read from the store (locks, quota).
+ */
+export function liveValue(ctx: DavContext, node: DavNode, key: string): LiveValue {
   const e = node.entry;
   if (!liveNames(node).includes(key)) return undefined;
   switch (key) {
@@ -78,24 +134,21 @@ export async function liveValue(ctx: DavContext, node: DavNode, key: string): Pr
     case LIVE.getcontenttype:
       return e.kind === 'item' ? esc(e.item.contentType) : undefined;
     case LIVE.getetag:
-      return e.kind === 'item' ? esc(`"${e.item.etag}"`) : undefined;
+      return e.kind === 'item' ? etagXml(e.item.etag) : undefined;
     case LIVE.getlastmodified:
       return e.kind === 'item' ? httpDate(e.item.updatedAt) : e.kind === 'collection' ? httpDate(e.collection.createdAt) : undefined;
     case LIVE.creationdate:
       return e.kind === 'item' ? isoDate(e.item.createdAt) : e.kind === 'collection' ? isoDate(e.collection.createdAt) : undefined;
     case LIVE.supportedlock:
-      return node.anchor
-        ? '<D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>'
-          + '<D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>'
-        : undefined;
+      return node.anchor ? SUPPORTED_LOCK : undefined;
     case LIVE.lockdiscovery:
-      return node.anchor ? (await locksOn(ctx, node)).map(activeLockXml).join('') : undefined;
+      if (!node.anchor) return undefined;
+      return lockXml(locksOnNow(ctx, node)) ?? locksOn(ctx, node).then(lockXml);
     case LIVE.quotaAvailable:
     case LIVE.quotaUsed: {
       const collection = e.kind === 'item' ? e.collection : e.kind === 'collection' ? e.collection : null;
       if (!collection) return undefined;
-      const { limit, used } = await ctx.core.files.limitOf(collection);
-      return key === LIVE.quotaUsed ? String(used) : String(Math.max(0, limit - used));
+      return ctx.core.files.limitOf(collection).then(({ limit, used }) => (key === LIVE.quotaUsed ? String(used) : String(Math.max(0, limit - used))));
     }
     default:
       return undefined;

@@ -67,9 +67,13 @@ export function splitClark(key: string): { ns: string; name: string } {
   return m ? { ns: m[1]!, name: m[2]! } : { ns: '', name: key };
 }
 
+const SPECIAL = /[&<>"\r]/;
+const SPECIALS = /[&<>"\r]/g;
+const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\r': '&#13;' };
+
+/** Text or an attribute value escaped for XML; most text has nothing to escape and comes back as it is. */
 export function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'))
-    .replace(/\r/g, '&#13;');
+  return SPECIAL.test(s) ? s.replace(SPECIALS, (c) => ENTITY[c]!) : s;
 }
 
 /**

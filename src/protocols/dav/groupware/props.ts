@@ -64,7 +64,7 @@ function node(href: string, collection: boolean, values: Record<string, () => Pr
     href, collection,
     liveNames: () => Object.keys(values),
     allpropNames: () => allprop.filter((k) => k in values),
-    live: async (key) => (key in values ? values[key]!() : undefined),
+    live: (key) => (key in values ? values[key]!() : undefined),
     dead: () => dead,
     children,
   };
@@ -207,7 +207,7 @@ class ObjectNode implements PropNode {
   allpropNames(): readonly string[] {
     return this.o.updatedAt ? OBJECT_ALLPROP : OBJECT_ALLPROP.filter((k) => k !== P.getlastmodified);
   }
-  async live(key: string): Promise<string | undefined> {
+  live(key: string): string | undefined {
     switch (key) {
       case P.resourcetype: return '';
       // ETags are hex; anything else is escaped

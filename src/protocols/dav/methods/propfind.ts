@@ -4,32 +4,57 @@ import type { DavContext } from '../context.ts';
 import { depthOf } from '../context.ts';
 import { DavError } from '../errors.ts';
 import { readXml } from '../body.ts';
-import { nodeOf, type DavNode } from '../node.ts';
-import { parsePropfind, sendPropfind, type PropNode } from '../propfind-engine.ts';
-import { ALLPROP_LIVE, deadProps, liveNames, liveValue } from '../props.ts';
+import { childNodeOf, type DavNode } from '../node.ts';
+import { parsePropfind, sendPropfind, type LiveValue, type PropNode } from '../propfind-engine.ts';
+import { allpropNames, deadProps, liveNames, liveValue } from '../props.ts';
 import { DAV } from '../xml.ts';
 
 /** how deep Depth: infinity goes, where the operator allows it */
 const MAX_TREE_DEPTH = 64;
 
-/** A drive entry as the PROPFIND engine sees it. */
-function propNode(ctx: DavContext, node: DavNode): PropNode {
-  return {
-    href: node.href,
-    collection: node.collection,
-    liveNames: () => liveNames(node),
-    allpropNames: () => ALLPROP_LIVE.filter((k) => liveNames(node).includes(k)),
-    live: (key) => liveValue(ctx, node, key),
-    dead: () => deadProps(node),
-    children: async () => {
-      const nodes = (await ctx.view.children(node.entry)).map((entry) => nodeOf(ctx.options.mount, [...node.segments, entry.name], entry));
-      // the locks of every entry, in one query: those anchored on this folder, its ancestors and its sub-folders
-      const anchors = nodes.flatMap((n) => (n.entry.kind === 'collection' ? [n.entry.collection.id] : []));
-      if (node.anchor) anchors.push(...(await ctx.locks.chain(node.anchor.anchorId)));
-      await ctx.locks.anchored(anchors);
-      return nodes.map((n) => propNode(ctx, n));
-    },
-  };
+/** A drive entry as the PROPFIND engine sees it (a listing makes one per entry, each dropped once written). */
+class DriveNode implements PropNode {
+  private readonly ctx: DavContext;
+  private readonly node: DavNode;
+  constructor(ctx: DavContext, node: DavNode) {
+    this.ctx = ctx;
+    this.node = node;
+  }
+  get href(): string {
+    return this.node.href;
+  }
+  get collection(): boolean {
+    return this.node.collection;
+  }
+  liveNames(): readonly string[] {
+    return liveNames(this.node);
+  }
+  allpropNames(): readonly string[] {
+    return allpropNames(this.node);
+  }
+  live(key: string): LiveValue {
+    return liveValue(this.ctx, this.node, key);
+  }
+  dead(): Readonly<Record<string, string>> {
+    return deadProps(this.node);
+  }
+  async children(): Promise<Iterable<PropNode>> {
+    const { ctx, node } = this;
+    const entries = await ctx.view.children(node.entry);
+    // the locks of every entry, in one query: those anchored on this folder, its ancestors and its sub-folders
+    const anchors: number[] = [];
+    for (const e of entries) if (e.kind === 'collection') anchors.push(e.collection.id);
+    if (node.anchor) {
+      const chain = await ctx.locks.chain(node.anchor.anchorId);
+      anchors.push(...chain);
+      // a sub-folder's chain is this folder's and itself: no query each
+      for (const e of entries) if (e.kind === 'collection' && e.collection.parentId === node.anchor.anchorId) ctx.locks.knowChain(e.collection.id, [...chain, e.collection.id]);
+    }
+    await ctx.locks.anchored(anchors);
+    return (function* entriesAsNodes() {
+      for (const e of entries) yield new DriveNode(ctx, childNodeOf(node, e));
+    })();
+  }
 }
 
 export async function propfind(ctx: DavContext): Promise<void> {
@@ -43,5 +68,5 @@ export async function propfind(ctx: DavContext): Promise<void> {
   if ((node.entry.kind === 'collection' || node.entry.kind === 'item') && !node.entry.rights.includes('read') && !node.entry.rights.includes('deposit')) {
     throw new DavError(403, 'the account may not see this');
   }
-  await sendPropfind(ctx.res, propNode(ctx, node), request, depth === '0' ? 0 : depth === '1' ? 1 : MAX_TREE_DEPTH);
+  await sendPropfind(ctx.res, new DriveNode(ctx, node), request, depth === '0' ? 0 : depth === '1' ? 1 : MAX_TREE_DEPTH);
 }
