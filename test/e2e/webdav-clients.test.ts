@@ -19,7 +19,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { ALL_PORTS_OFF, NODE, ROOT, freePort, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
+import { ALL_PORTS_OFF, bureauCommand, freePort, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
 import { BACKENDS, makeTestDatabase, type TestDatabase } from '../support/store.ts';
 import { clientEnv, describeRun, run, trustCa, type RunResult } from '../support/trust.ts';
 
@@ -149,11 +149,7 @@ for (const backend of BACKENDS) {
       };
       server = spawnBureau(env);
       await waitFor(server, 'ready:', 60_000);
-      const add = await run(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', 'user', 'add', USER, '--plan', 'standard'], {
-        cwd: ROOT, input: `${pass}\n`, timeoutMs: 60_000,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      });
-      if (add.code !== 0) throw new Error(describeRun('bureau user add', add));
+      await bureauCommand(env, ['user', 'add', USER, '--plan', 'standard'], `${pass}\n`, 60_000);
       ca = await readFile(join(dir, 'certs', 'ca.pem'));
       untrust = await trustCa(join(dir, 'certs', 'ca.pem'));
     });
