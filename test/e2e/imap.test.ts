@@ -5,28 +5,18 @@
 // where an IDLE session of one hears an APPEND made through the other.
 import { expect } from 'chai';
 import { ImapFlow } from 'imapflow';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { ALL_PORTS_OFF, freePort, NODE, ROOT, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
+import { ALL_PORTS_OFF, bureauCommand, freePort, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
 import { BACKENDS, makeTestDatabase } from '../support/store.ts';
 
 const PASS = 'e2e imap password';
 
 /** `bureau user add` with the password on standard input. */
-function addUser(env: NodeJS.ProcessEnv, address: string): Promise<void> {
-  return new Promise((ok, fail) => {
-    const child = spawn(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', 'user', 'add', address, '--plan', 'standard'], {
-      cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stdin.end(`${PASS}\n`);
-    child.on('close', (code) => (code === 0 ? ok() : fail(new Error(`bureau user add: ${code} ${out}`))));
-  });
+async function addUser(env: NodeJS.ProcessEnv, address: string): Promise<void> {
+  await bureauCommand(env, ['user', 'add', address, '--plan', 'standard'], `${PASS}\n`);
 }
 
 /** The first lines a plain connection gets for CAPABILITY. */

@@ -8,26 +8,12 @@
 // as well.
 import { expect } from 'chai';
 import { ImapFlow } from 'imapflow';
-import { spawn } from 'node:child_process';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { NODE, ROOT } from '../support/server.ts';
+import { bureauCommand } from '../support/server.ts';
 import { BACKENDS } from '../support/store.ts';
 import { MailSite, PASS, Talk, until } from './mail-site.ts';
 
 const CHANGED = 'The password of this account was changed; log in again.';
-
-function passwd(env: Record<string, string>, address: string, password: string): Promise<void> {
-  return new Promise((ok, fail) => {
-    const child = spawn(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', 'user', 'passwd', address], {
-      cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000,
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stdin.end(`${password}\n`);
-    child.on('close', (code) => (code === 0 ? ok() : fail(new Error(`bureau user passwd: exit ${code}: ${out}`))));
-  });
-}
 
 /** An IMAP session on a raw TLS socket, logged in, INBOX selected; keeps everything the server says. */
 class RawImap {
@@ -152,7 +138,7 @@ for (const backend of BACKENDS) {
     it('`bureau user passwd` in another process ends them too', async () => {
       const s = await open('ann@example.test', 'a brand new password');
       try {
-        await passwd(site.env, 'ann@example.test', 'set from the command line');
+        await bureauCommand(site.env, ['user', 'passwd', 'ann@example.test'], 'set from the command line\n', 30_000);
         const since = Date.now();
         await allClosed(s, since, CHANGED);
         expect(await login('ann@example.test', 'a brand new password')).to.equal(false);
