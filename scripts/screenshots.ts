@@ -7,23 +7,17 @@
 //
 // The certificate is the server's own fresh CA, which this browser is told to
 // accept; the tests (test/e2e/web-browser.test.ts) check certificates for real.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { ALL_PORTS_OFF, freePort, NODE, ROOT, spawnBureau, stop, waitFor } from '../test/support/server.ts';
+import { ALL_PORTS_OFF, bureauCommand, freePort, ROOT, spawnBureau, stop, waitFor } from '../test/support/server.ts';
 
 const OUT = resolve(ROOT, 'docs/pages');
 const CHROMIUM = '/usr/bin/chromium';
 const DOMAIN = 'example.org';
 const PASSWORD = 'a-long-screenshot-password';
-
-function bureau(env: NodeJS.ProcessEnv, args: string[], input = ''): void {
-  const r = spawnSync(NODE, ['--disable-warning=ExperimentalWarning', 'scripts/bureau.mjs', ...args], { cwd: ROOT, env, input, encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`bureau ${args.join(' ')}: ${r.stdout}${r.stderr}`);
-}
 
 async function shoot(page: Page, origin: string, path: string, name: string): Promise<void> {
   await page.goto(origin + path);
@@ -46,10 +40,10 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'] });
   try {
     await waitFor(server, 'ready:', 60_000);
-    bureau(env, ['user', 'add', `ann@${DOMAIN}`, '--plan', 'standard', '--name', 'Ann Lee'], `${PASSWORD}\n`);
-    bureau(env, ['user', 'add', `bob@${DOMAIN}`, '--plan', 'standard', '--name', 'Bob Martin'], `${PASSWORD}\n`);
-    bureau(env, ['group', 'create', 'Team', '--admin', `ann@${DOMAIN}`]);
-    bureau(env, ['group', 'add', 'Team', `bob@${DOMAIN}`]);
+    await bureauCommand(env, ['user', 'add', `ann@${DOMAIN}`, '--plan', 'standard', '--name', 'Ann Lee'], `${PASSWORD}\n`, 60_000);
+    await bureauCommand(env, ['user', 'add', `bob@${DOMAIN}`, '--plan', 'standard', '--name', 'Bob Martin'], `${PASSWORD}\n`, 60_000);
+    await bureauCommand(env, ['group', 'create', 'Team', '--admin', `ann@${DOMAIN}`], '', 60_000);
+    await bureauCommand(env, ['group', 'add', 'Team', `bob@${DOMAIN}`], '', 60_000);
     await mkdir(OUT, { recursive: true });
 
     for (const lang of ['en', 'fr'] as const) {
