@@ -15,6 +15,8 @@
 // MKCALENDAR/MKCOL made): loading it by PUT slows down as the calendar grows
 // and stalled near 6,000 events. Its caches are then built by one PROPFIND
 // Depth 1 on each collection, unmeasured.
+// Bureau's memory while each kind is measured: rss_base_mb when it starts,
+// rss_peak_mb sampled every 50 ms, hwm_mb (VmHWM, reset at its start).
 // Each figure is a line `BENCH <name> key=value ...`; progress goes to
 // stderr with '#'. Everything made is removed, and Bureau and Radicale are
 // stopped, at the end, on failure and on Ctrl-C.
@@ -28,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { startDav, type DavServer } from '../test/support/dav.ts';
 import { ROOT } from '../test/support/server.ts';
 import type { Backend } from '../test/support/store.ts';
-import { Cleanups, fmt, intFromEnv, mulberry32 as prng, percentile, pool as lanes, progress } from './support.ts';
+import { Cleanups, fmt, hwmResettable, intFromEnv, mulberry32 as prng, percentile, pool as lanes, progress, watchMemory, type MemWindow } from './support.ts';
 
 const EVENTS = intFromEnv('BENCH_EVENTS', 10_000, 10);
 const CARDS = intFromEnv('BENCH_CARDS', 10_000, 10);
@@ -70,6 +72,8 @@ interface Target {
   readonly book: string;
   /** where the target's objects can be written as files instead of PUT (Radicale's collection folders) */
   readonly files?: { readonly cal: string; readonly book: string };
+  /** the server's process, when the bench started it (its memory is then measured) */
+  readonly pid?: number;
   send(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; text: string }>;
 }
 
@@ -185,7 +189,7 @@ async function requests(t: Target): Promise<Record<Kind, () => { method: string;
   };
 }
 
-interface Result { rps: number; p50: number; p99: number; n: number; results: number }
+interface Result { rps: number; p50: number; p99: number; n: number; results: number; mem: MemWindow | null }
 
 async function measure(t: Target, kind: Kind, make: () => { method: string; path: string; body: string; depth: string }): Promise<Result> {
   // one request first, unmeasured (caches, JIT)
@@ -194,6 +198,7 @@ async function measure(t: Target, kind: Kind, make: () => { method: string; path
   if (warm.status !== 207) throw new Error(`${t.name} ${kind}: ${warm.status} ${warm.text.slice(0, 300)}`);
   const latencies: number[] = [];
   let results = 0;
+  const memory = t.pid === undefined ? null : watchMemory(t.pid);
   const deadline = performance.now() + SECONDS * 1000;
   let issued = 0;
   const t0 = performance.now();
@@ -209,8 +214,9 @@ async function measure(t: Target, kind: Kind, make: () => { method: string; path
     }
   }));
   const wall = (performance.now() - t0) / 1000;
+  const mem = memory ? memory() : null;
   latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / wall, p50: percentile(latencies, 50), p99: percentile(latencies, 99), n: latencies.length, results: Math.round(results / Math.max(1, latencies.length)) };
+  return { rps: latencies.length / wall, p50: percentile(latencies, 50), p99: percentile(latencies, 99), n: latencies.length, results: Math.round(results / Math.max(1, latencies.length)), mem };
 }
 
 async function bureau(): Promise<Target> {
@@ -220,7 +226,7 @@ async function bureau(): Promise<Target> {
   const a = await s.account('bench');
   const agent = new https.Agent({ ca: s.ca, keepAlive: true, maxSockets: Math.max(CONC, LOAD_CONC) });
   cleanups.add('bureau agent', () => agent.destroy());
-  return { name: 'bureau', cal: `/dav/calendars/${a.address}/calendar/`, book: `/dav/addressbooks/${a.address}/contacts/`, send: client(s.origin, basic(a.address, 'correct-horse-battery'), agent) };
+  return { name: 'bureau', pid: s.child?.child.pid, cal: `/dav/calendars/${a.address}/calendar/`, book: `/dav/addressbooks/${a.address}/contacts/`, send: client(s.origin, basic(a.address, 'correct-horse-battery'), agent) };
 }
 
 async function radicale(): Promise<Target> {
@@ -256,11 +262,13 @@ async function main(): Promise<void> {
       progress(`${name}: ${kind}`);
       const r = await measure(t, kind, reqs[kind]);
       results.set(`${kind}.${name}`, r);
-      console.log(`BENCH groupware.${kind}.${name} rps=${fmt(r.rps)} p50_ms=${fmt(r.p50)} p99_ms=${fmt(r.p99)} n=${r.n} responses=${r.results}`);
+      const mem = r.mem ? ` rss_base_mb=${fmt(r.mem.baseMb)} rss_peak_mb=${fmt(r.mem.peakMb)} hwm_mb=${fmt(r.mem.hwmMb)}` : '';
+      console.log(`BENCH groupware.${kind}.${name} rps=${fmt(r.rps)} p50_ms=${fmt(r.p50)} p99_ms=${fmt(r.p99)} n=${r.n} responses=${r.results}${mem}`);
     }
     // this server's data and process go before the next one is measured
     await cleanups.runAll();
   }
+  if (!hwmResettable()) console.log('# NOTE: VmHWM could not be reset here; hwm_mb is the peak since the process started');
   for (const kind of Object.keys(COUNTS) as Kind[]) {
     const b = results.get(`${kind}.bureau`);
     const r = results.get(`${kind}.radicale`);

@@ -2,7 +2,9 @@
 // stderr, numbers formatted for `BENCH` lines, nearest-rank percentiles, a
 // deterministic generator, work spread over a few lanes, and the clean-up of
 // what a run made (at its end, on failure, and on Ctrl-C). Bureau as a child
-// process, free ports and test databases come from ../test/support.
+// process, free ports and test databases come from ../test/support. And the
+// memory of a server's process tree, from /proc (Linux).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** An integer knob: `fallback` when unset or empty; underscores allowed (100_000); at least `min`, else a clear error. */
 export function intFromEnv(name: string, fallback: number, min: number): number {
@@ -111,4 +113,98 @@ export class Cleanups {
       });
     }
   }
+}
+
+// ----- memory of a process tree, from /proc
+
+
+export function readStatusKb(pid: number): { rss: number; hwm: number } | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /^VmRSS:\s+(\d+) kB/m.exec(s);
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(s);
+    if (!rss || !hwm) return null; // a zombie, or a kernel thread
+    return { rss: Number(rss[1]), hwm: Number(hwm[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/** The process and all its descendants (threads are not processes: they share its RSS). */
+export function treePids(root: number): number[] {
+  const out = [root];
+  for (let i = 0; i < out.length; i++) {
+    const pid = out[i]!;
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const t of tasks) {
+      try {
+        const kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim();
+        if (kids) for (const k of kids.split(/\s+/)) out.push(Number(k));
+      } catch { /* the thread ended */ }
+    }
+  }
+  return out;
+}
+
+let resettable = true;
+
+/** Whether every reset of VmHWM worked (else hwm_mb is the peak since the process started). */
+export const hwmResettable = (): boolean => resettable;
+
+/** Resets the peak RSS (VmHWM) of every process of the tree (Linux >= 4.0, root or owner). */
+function resetHwm(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    } catch {
+      resettable = false;
+    }
+  }
+}
+
+export interface MemWindow {
+  /** sum of VmRSS of the tree when the window opened */
+  readonly baseMb: number;
+  /** highest sum of VmRSS sampled every 50 ms */
+  readonly peakMb: number;
+  /** sum of VmHWM of the tree when the window closed (reset when it opened) */
+  readonly hwmMb: number;
+}
+
+/** Watches a server's memory between start() and the returned stop(). */
+export function watchMemory(rootPid: number | null): () => MemWindow {
+  if (rootPid === null) return () => ({ baseMb: NaN, peakMb: NaN, hwmMb: NaN });
+  let pids = treePids(rootPid);
+  resetHwm(pids);
+  const sum = (): number => {
+    let kb = 0;
+    for (const p of pids) kb += readStatusKb(p)?.rss ?? 0;
+    return kb;
+  };
+  const base = sum();
+  let peak = base;
+  let ticks = 0;
+  const timer = setInterval(() => {
+    if (++ticks % 10 === 0) {
+      const before = new Set(pids);
+      pids = treePids(rootPid);
+      const fresh = pids.filter((p) => !before.has(p));
+      if (fresh.length > 0) resetHwm(fresh);
+    }
+    peak = Math.max(peak, sum());
+  }, 50);
+  return () => {
+    clearInterval(timer);
+    pids = treePids(rootPid);
+    const now = sum();
+    peak = Math.max(peak, now);
+    let hwm = 0;
+    for (const p of pids) hwm += readStatusKb(p)?.hwm ?? 0;
+    return { baseMb: base / 1024, peakMb: peak / 1024, hwmMb: hwm / 1024 };
+  };
 }

@@ -15,7 +15,7 @@
 // on failure and on Ctrl-C.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { ALL_PORTS_OFF, bureauCommand, freePort, ROOT, spawnBureau, stop, waitFor, type Spawned } from '../test/support/server.ts';
-import { Cleanups, fmt, intFromEnv, median, percentile, progress } from './support.ts';
+import { Cleanups, fmt, hwmResettable, intFromEnv, median, percentile, progress, readStatusKb, treePids, watchMemory, type MemWindow } from './support.ts';
 
 // ----- knobs
 
@@ -131,96 +131,6 @@ Promise<{ code: number | string; stdout: string; stderr: string }> {
     });
     child.stdin.end(opts.input ?? '');
   });
-}
-
-// ----- memory of a process tree, from /proc
-
-function readStatusKb(pid: number): { rss: number; hwm: number } | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rss = /^VmRSS:\s+(\d+) kB/m.exec(s);
-    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(s);
-    if (!rss || !hwm) return null; // a zombie, or a kernel thread
-    return { rss: Number(rss[1]), hwm: Number(hwm[1]) };
-  } catch {
-    return null;
-  }
-}
-
-/** The process and all its descendants (threads are not processes: they share its RSS). */
-function treePids(root: number): number[] {
-  const out = [root];
-  for (let i = 0; i < out.length; i++) {
-    const pid = out[i]!;
-    let tasks: string[] = [];
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const t of tasks) {
-      try {
-        const kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim();
-        if (kids) for (const k of kids.split(/\s+/)) out.push(Number(k));
-      } catch { /* the thread ended */ }
-    }
-  }
-  return out;
-}
-
-let hwmResettable = true;
-
-/** Resets the peak RSS (VmHWM) of every process of the tree (Linux >= 4.0, root or owner). */
-function resetHwm(pids: readonly number[]): void {
-  for (const pid of pids) {
-    try {
-      writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    } catch {
-      hwmResettable = false;
-    }
-  }
-}
-
-interface MemWindow {
-  /** sum of VmRSS of the tree when the window opened */
-  readonly baseMb: number;
-  /** highest sum of VmRSS sampled every 50 ms */
-  readonly peakMb: number;
-  /** sum of VmHWM of the tree when the window closed (reset when it opened) */
-  readonly hwmMb: number;
-}
-
-/** Watches a server's memory between start() and the returned stop(). */
-function watchMemory(rootPid: number | null): () => MemWindow {
-  if (rootPid === null) return () => ({ baseMb: NaN, peakMb: NaN, hwmMb: NaN });
-  let pids = treePids(rootPid);
-  resetHwm(pids);
-  const sum = (): number => {
-    let kb = 0;
-    for (const p of pids) kb += readStatusKb(p)?.rss ?? 0;
-    return kb;
-  };
-  const base = sum();
-  let peak = base;
-  let ticks = 0;
-  const timer = setInterval(() => {
-    if (++ticks % 10 === 0) {
-      const before = new Set(pids);
-      pids = treePids(rootPid);
-      const fresh = pids.filter((p) => !before.has(p));
-      if (fresh.length > 0) resetHwm(fresh);
-    }
-    peak = Math.max(peak, sum());
-  }, 50);
-  return () => {
-    clearInterval(timer);
-    pids = treePids(rootPid);
-    const now = sum();
-    peak = Math.max(peak, now);
-    let hwm = 0;
-    for (const p of pids) hwm += readStatusKb(p)?.hwm ?? 0;
-    return { baseMb: base / 1024, peakMb: peak / 1024, hwmMb: hwm / 1024 };
-  };
 }
 
 function readPidFile(path: string): number | null {
@@ -908,7 +818,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  if (!hwmResettable) console.log('# NOTE: VmHWM could not be reset here; hwm_mb is the peak since the process started');
+  if (!hwmResettable()) console.log('# NOTE: VmHWM could not be reset here; hwm_mb is the peak since the process started');
   console.log('# clients: curl --http1.1 for the big file (to /dev/null; one more GET piped into sha256), Node.js http(s) with keep-alive for the rest');
 
   const rssOf = (t: Target): number => {
@@ -931,7 +841,7 @@ async function main(): Promise<void> {
     report(`webdav.${t.name}.rss`, 'end_mb', { end_mb: rssOf(t), start_mb: rssStart.get(t.name) ?? NaN, processes: procs });
   }
   ratios();
-  if (!hwmResettable) console.log('# NOTE: VmHWM could not be reset here; hwm_mb is the peak since the process started');
+  if (!hwmResettable()) console.log('# NOTE: VmHWM could not be reset here; hwm_mb is the peak since the process started');
   summary((performance.now() - start) / 1000);
   if (bureau) {
     // what Bureau logged, one line per distinct message (stack traces left out)
