@@ -4,17 +4,8 @@ import { expect } from 'chai';
 import { Conflict, InvalidInput, LimitReached, NotFound, QuotaExceeded } from '../../src/core/errors.ts';
 import { hashPassword, verifyPassword } from '../../src/core/passwords.ts';
 import type { Account } from '../../src/store/types.ts';
-import { makeTestCore, PASSWORD, type TestCore } from '../support/core.ts';
+import { makeTestCore, PASSWORD, rejection, type TestCore } from '../support/core.ts';
 import { BACKENDS } from '../support/store.ts';
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection, got a success');
-}
 
 describe('core/passwords', () => {
   it('hashes with argon2id in PHC form and verifies only the right password', async () => {

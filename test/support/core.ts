@@ -1,7 +1,7 @@
 // A real core on a real test store (SQLite file or PostgreSQL database), with
 // small plans that tests can reach the limits of.
 import { createCore, type Core, type CoreSettings } from '../../src/core/index.ts';
-import type { Account } from '../../src/store/types.ts';
+import type { Account, Item } from '../../src/store/types.ts';
 import { openTestStore, type Backend, type TestStore } from './store.ts';
 
 export const TEST_SETTINGS: CoreSettings = {
@@ -24,6 +24,19 @@ export interface TestCore {
 }
 
 export const PASSWORD = 'correct horse battery';
+
+/** The error `p` fails with; a success fails the test. */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection, got a success');
+}
+
+/** The items' names, sorted. */
+export const names = (items: readonly Item[]): string[] => items.map((i) => i.name!).sort();
 
 export async function makeTestCore(backend: Backend, settings: CoreSettings = TEST_SETTINGS): Promise<TestCore> {
   const ts = await openTestStore(backend);

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { InvalidCalendarData } from '../../../src/core/calendar/ical.ts';
 import { Calendars, UidConflict } from '../../../src/core/calendar/calendars.ts';
 import { Forbidden, InvalidInput, NotFound, PreconditionFailed, QuotaExceeded } from '../../../src/core/errors.ts';
-import type { Account, Collection, Item } from '../../../src/store/types.ts';
-import { makeTestCore, type TestCore } from '../../support/core.ts';
+import type { Account, Collection } from '../../../src/store/types.ts';
+import { makeTestCore, names, rejection, type TestCore } from '../../support/core.ts';
 import { BACKENDS } from '../../support/store.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../../../shared/fixtures/ical');
@@ -40,16 +40,6 @@ const MULTI: Record<string, number> = {
   'sunbird-vtodo-list.ics': 45,
 };
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection, got a success');
-}
-
-const names = (items: readonly Item[]): string[] => items.map((i) => i.name!).sort();
 
 for (const backend of BACKENDS) {
   describe(`core/calendar on ${backend}`, function () {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { UidConflict } from '../../../src/core/calendar/calendars.ts';
 import { InvalidAddressData, parseVCardText, vcardTexts } from '../../../src/core/contacts/vcard.ts';
 import { Forbidden, NotFound, PreconditionFailed, QuotaExceeded } from '../../../src/core/errors.ts';
-import type { Account, Collection, Group, Item } from '../../../src/store/types.ts';
-import { makeTestCore, type TestCore } from '../../support/core.ts';
+import type { Account, Collection, Group } from '../../../src/store/types.ts';
+import { makeTestCore, names, rejection, type TestCore } from '../../support/core.ts';
 import { BACKENDS } from '../../support/store.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../../../shared/fixtures/vcard');
@@ -32,16 +32,6 @@ const WITHOUT_UID: Record<string, number> = {
   'vcard40-rfc6350-properties.vcf': 1,
 };
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection, got a success');
-}
-
-const names = (items: readonly Item[]): string[] => items.map((i) => i.name!).sort();
 
 for (const backend of BACKENDS) {
   describe(`core/contacts on ${backend}`, function () {
