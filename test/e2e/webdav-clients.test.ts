@@ -17,11 +17,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, chmod, chown, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { ALL_PORTS_OFF, bureauCommand, freePort, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
-import { BACKENDS, makeTestDatabase, type TestDatabase } from '../support/store.ts';
-import { clientEnv, describeRun, run, trustCa, type RunResult } from '../support/trust.ts';
+import { DriveSite } from '../support/drive-site.ts';
+import { BACKENDS } from '../support/store.ts';
+import { clientEnv, describeRun, run, type RunResult } from '../support/trust.ts';
 
 const MiB = 1024 * 1024;
 const USER = 'clients@example.test';
@@ -106,14 +105,10 @@ interface DavAnswer { status: number; headers: IncomingHttpHeaders; body: Buffer
 for (const backend of BACKENDS) {
   describe(`e2e: real WebDAV clients against the drive (${backend})`, function () {
     this.timeout(15 * 60_000);
-    let db: TestDatabase;
-    let dir: string;
-    let server: Spawned | undefined;
-    let untrust: (() => Promise<void>) | undefined;
-    let port: number;
+    const site = new DriveSite();
     let ca: Buffer;
     const pass = `Clients-${randomBytes(8).toString('hex')}`;
-    const base = (): string => `https://localhost:${port}/files/Documents/`;
+    const base = (): string => site.documentsUrl;
 
     /** One request to the drive, as the test account, trusting the server's CA for this request only. */
     function dav(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<DavAnswer> {
@@ -133,40 +128,17 @@ for (const backend of BACKENDS) {
       });
     }
     const enc = (p: string): string => p.split('/').map(encodeURIComponent).join('/');
-    const serverLog = (): string => `\nserver stderr (last lines):\n${server?.stderr().slice(-3000) ?? ''}`;
+    const serverLog = (): string => `\nserver stderr (last lines):\n${site.serverLog(3000)}`;
 
     before(async () => {
-      db = await makeTestDatabase(backend);
-      dir = await mkdtemp(join(tmpdir(), 'bureau-clients-'));
-      port = await freePort();
-      const env: NodeJS.ProcessEnv = {
-        ...ALL_PORTS_OFF,
-        BUREAU_HTTPS_PORT: String(port),
-        BUREAU_DATA_DIR: db.dataDir,
-        BUREAU_DATABASE_URL: db.url,
-        BUREAU_CERTS_DIR: join(dir, 'certs'),
-        BUREAU_DOMAIN: 'example.test',
-      };
-      server = spawnBureau(env);
-      await waitFor(server, 'ready:', 60_000);
-      await bureauCommand(env, ['user', 'add', USER, '--plan', 'standard'], `${pass}\n`, 60_000);
-      ca = await readFile(join(dir, 'certs', 'ca.pem'));
-      untrust = await trustCa(join(dir, 'certs', 'ca.pem'));
+      await site.start(backend, 'bureau-clients-', USER, pass);
+      ca = await readFile(site.caPath);
     });
-
-    after(async () => {
-      try {
-        if (untrust) await untrust();
-      } finally {
-        if (server) await stop(server);
-        await db?.cleanup();
-        if (dir) await rm(dir, { recursive: true, force: true });
-      }
-    });
+    after(() => site.stop());
 
     // ------------------------------------------------------------------ rclone
     it('rclone: copies a tree of 1,000 files up, checks it, hashes it on the server, copies it back identical', async function () {
-      const R = join(dir, 'rclone');
+      const R = join(site.dir, 'rclone');
       const src = join(R, 'src');
       const back = join(R, 'back');
       await mkdir(back, { recursive: true });
@@ -238,7 +210,7 @@ for (const backend of BACKENDS) {
 
     // ------------------------------------------------------------------ cadaver
     it('cadaver: a scripted session — mkcol, put, ls, propset/propget, lock, put under the lock, unlock, copy, move, get, delete, rmcol', async function () {
-      const C = join(dir, 'cadaver');
+      const C = join(site.dir, 'cadaver');
       const home = join(C, 'home');
       await mkdir(home, { recursive: true });
       await writeFile(join(home, '.netrc'), `machine localhost\nlogin ${USER}\npassword ${pass}\n`, { mode: 0o600 });

@@ -4,12 +4,11 @@
 // trusted by the system, on each database backend.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ALL_PORTS_OFF, ROOT, bureauCommand, freePort, spawnBureau, stop, waitFor, type Spawned } from '../support/server.ts';
-import { BACKENDS, makeTestDatabase, type TestDatabase } from '../support/store.ts';
-import { clientEnv, describeRun, run, trustCa } from '../support/trust.ts';
+import { DriveSite } from '../support/drive-site.ts';
+import { ROOT } from '../support/server.ts';
+import { BACKENDS } from '../support/store.ts';
+import { clientEnv, describeRun, run } from '../support/trust.ts';
 
 const SCRIPT = resolve(ROOT, '../shared/verify/webdav-litmus.sh');
 const SUITES = ['basic', 'copymove', 'props', 'locks', 'http'];
@@ -19,53 +18,23 @@ const AT_LEAST = 103;
 for (const backend of BACKENDS) {
   describe(`e2e: litmus against the WebDAV drive (${backend})`, function () {
     this.timeout(15 * 60_000);
-    let db: TestDatabase;
-    let dir: string;
-    let server: Spawned | undefined;
-    let untrust: (() => Promise<void>) | undefined;
-    let port: number;
+    const site = new DriveSite();
     const user = 'litmus@example.test';
     // no spaces: the script passes the password unquoted
     const pass = `Litmus-${randomBytes(8).toString('hex')}`;
 
-    before(async () => {
-      db = await makeTestDatabase(backend);
-      dir = await mkdtemp(join(tmpdir(), 'bureau-litmus-'));
-      port = await freePort();
-      const env: NodeJS.ProcessEnv = {
-        ...ALL_PORTS_OFF,
-        BUREAU_HTTPS_PORT: String(port),
-        BUREAU_DATA_DIR: db.dataDir,
-        BUREAU_DATABASE_URL: db.url,
-        BUREAU_CERTS_DIR: join(dir, 'certs'),
-        BUREAU_DOMAIN: 'example.test',
-      };
-      server = spawnBureau(env);
-      await waitFor(server, 'ready:', 60_000);
-      await bureauCommand(env, ['user', 'add', user, '--plan', 'standard'], `${pass}\n`, 60_000);
-      untrust = await trustCa(join(dir, 'certs', 'ca.pem'));
-    });
-
-    after(async () => {
-      try {
-        if (untrust) await untrust();
-      } finally {
-        if (server) await stop(server);
-        await db?.cleanup();
-        if (dir) await rm(dir, { recursive: true, force: true });
-      }
-    });
+    before(() => site.start(backend, 'bureau-litmus-', user, pass));
+    after(() => site.stop());
 
     it(`passes every suite with no failure and no aborted suite (at least ${AT_LEAST} tests)`, async () => {
-      const url = `https://localhost:${port}/files/Documents/`;
-      const r = await run('bash', [SCRIPT, url, user, pass], {
-        cwd: dir,
+      const r = await run('bash', [SCRIPT, site.documentsUrl, user, pass], {
+        cwd: site.dir,
         timeoutMs: 12 * 60_000,
-        env: clientEnv({ LITMUS_OUT: join(dir, 'litmus-out'), LITMUS_SUITE_TIMEOUT: '120' }),
+        env: clientEnv({ LITMUS_OUT: join(site.dir, 'litmus-out'), LITMUS_SUITE_TIMEOUT: '120' }),
       });
       const lines = r.stdout.trim().split('\n');
       const problems = lines.filter((l) => / FAIL|WARNING:|ABORTED/.test(l));
-      const report = `${problems.length ? `${problems.join('\n')}\n` : ''}${describeRun('webdav-litmus.sh', r)}\nserver stderr:\n${server!.stderr().slice(-4000)}`;
+      const report = `${problems.length ? `${problems.join('\n')}\n` : ''}${describeRun('webdav-litmus.sh', r)}\nserver stderr:\n${site.serverLog(4000)}`;
       expect(r.timedOut, report).to.equal(false);
       const last = /^litmus: (\d+) passed, (\d+) failed$/.exec(lines.at(-1) ?? '');
       expect(last, `the last line is not "litmus: N passed, N failed"\n${report}`).to.not.equal(null);
