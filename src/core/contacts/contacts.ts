@@ -9,6 +9,7 @@ import type { Account, Collection, Item, ItemQuery, Store } from '../../store/ty
 import type { Access } from '../access.ts';
 import { collectionResource, ensure, itemResource } from '../access.ts';
 import { authorize } from '../acl.ts';
+import { LISTING_PAGE, readablePages } from '../listing.ts';
 import { UidConflict, checkObjectName, nameForUid } from '../calendar/calendars.ts';
 import { textMatches, type ParamFilter, type TextMatch } from '../calendar/filter.ts';
 import { decodeText } from '../calendar/ical.ts';
@@ -273,6 +274,18 @@ export class Contacts {
   async list(accountId: number, collectionId: number): Promise<Item[]> {
     const collection = await this.addressBook(collectionId);
     return this.access.readableItems(accountId, collection, await this.allItems(collectionId));
+  }
+
+  /**
+   * The cards of the address book the account may read (a PROPFIND Depth 1),
+   * in uid order as list gives them, in pages of at most `pageSize` read from
+   * the store one at a time, so a book of 10,000 cards is never in memory at
+   * once. The address book is checked before the first page; a page with
+   * nothing readable is skipped.
+   */
+  async *listPages(accountId: number, collectionId: number, pageSize = LISTING_PAGE): AsyncGenerator<Item[]> {
+    const collection = await this.addressBook(collectionId);
+    yield* readablePages(this.store, this.access, accountId, collection, pageSize);
   }
 
   private async allItems(collectionId: number): Promise<Item[]> {

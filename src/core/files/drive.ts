@@ -10,6 +10,7 @@ import type { Account, Collection, Grant, Group, Item, Right, SpaceOwner, Store 
 import { authorize, rightsOn, type GrantRef, type Principal, type Resource } from '../acl.ts';
 import { collectionResource, itemResource, loadPrincipal } from '../access.ts';
 import { NotFound } from '../errors.ts';
+import { itemPages, LISTING_PAGE } from '../listing.ts';
 
 export const TOP = {
   documents: 'Documents',
@@ -278,46 +279,70 @@ export class DriveView {
     return current;
   }
 
-  /** The entries inside a folder, each with its rights; what may not be seen is left out. */
+  /** The entries inside a folder, each with its rights; what may not be seen is left out (all at once: childPages reads a big folder in pages). */
   async children(entry: DriveEntry): Promise<DriveEntry[]> {
-    if (entry.kind === 'virtual') {
-      switch (entry.list) {
-        case 'root':
-          return [
-            { kind: 'virtual', list: 'root', name: TOP.documents },
-            { kind: 'virtual', list: 'root', name: TOP.dropbox },
-            { kind: 'virtual', list: 'dropboxes', name: TOP.dropboxes },
-            { kind: 'virtual', list: 'groups', name: TOP.groups },
-            { kind: 'virtual', list: 'shared', name: TOP.shared },
-          ].map((e) => e as DriveEntry);
-        case 'dropboxes':
-          return (await this.coMembers()).map((a) => ({ kind: 'virtual', list: 'dropboxes', name: a.address }) as DriveEntry);
-        case 'groups':
-          return (await this.groups()).map((g) => ({ kind: 'virtual', list: 'groups', name: g.name }) as DriveEntry);
-        case 'shared':
-          return (await this.sharedFolders()).map((f) => ({ kind: 'virtual', list: 'shared-owner', owner: f.owner, name: f.name }) as DriveEntry);
-        case 'shared-owner':
-          return entry.owner ? this.sharedEntries(entry.owner) : [];
-      }
-    }
-    if (entry.kind !== 'collection' || !entry.rights.includes('read')) return [];
     const out: DriveEntry[] = [];
-    for (const c of await this.store.listCollections(entry.collection.spaceId, 'files', entry.collection.id)) {
-      out.push(await this.collectionEntry(c));
+    for await (const page of this.childPages(entry)) for (const e of page) out.push(e);
+    return out;
+  }
+
+  /**
+   * The entries inside a folder in pages, in the order children gives them:
+   * the sub-folders first (one page), then the files in uid order, at most
+   * `pageSize` a page, each page read from the store only when the one
+   * before has been taken, so a folder of 10,000 files is never in memory
+   * at once. An empty folder yields no page.
+   */
+  async *childPages(entry: DriveEntry, pageSize = LISTING_PAGE): AsyncGenerator<DriveEntry[]> {
+    if (entry.kind === 'virtual') {
+      const list = await this.virtualChildren(entry);
+      if (list.length > 0) yield list;
+      return;
     }
+    if (entry.kind !== 'collection' || !entry.rights.includes('read')) return;
+    const folders: DriveEntry[] = [];
+    for (const c of await this.store.listCollections(entry.collection.spaceId, 'files', entry.collection.id)) {
+      folders.push(await this.collectionEntry(c));
+    }
+    if (folders.length > 0) yield folders;
     // one query for every item grant of the folder; each item's rights are then decided in memory
     const itemGrants = new Map<number, GrantRef[]>();
     for (const g of await this.store.listItemGrants(entry.collection.id)) {
       itemGrants.set(g.itemId!, [...(itemGrants.get(g.itemId!) ?? []), { groupId: g.groupId, rights: g.rights }]);
     }
     const base = entry.resource as Extract<Resource, { kind: 'collection' }>;
-    for (const item of await this.store.listItems(entry.collection.id)) {
-      const resource: Resource = {
-        kind: 'item', space: base.space, collection: base.collection, itemId: item.id,
-        grants: [...base.grants, ...(itemGrants.get(item.id) ?? [])],
-      };
-      out.push({ kind: 'item', item, collection: entry.collection, name: item.name ?? String(item.uid), resource, rights: rightsOn(this.principal, resource) });
+    for await (const items of itemPages(this.store, entry.collection.id, pageSize)) {
+      const page: DriveEntry[] = [];
+      for (const item of items) {
+        const resource: Resource = {
+          kind: 'item', space: base.space, collection: base.collection, itemId: item.id,
+          grants: [...base.grants, ...(itemGrants.get(item.id) ?? [])],
+        };
+        page.push({ kind: 'item', item, collection: entry.collection, name: item.name ?? String(item.uid), resource, rights: rightsOn(this.principal, resource) });
+      }
+      yield page;
     }
-    return out;
+  }
+
+  /** The entries of a folder Bureau makes up. */
+  private async virtualChildren(entry: Extract<DriveEntry, { kind: 'virtual' }>): Promise<DriveEntry[]> {
+    switch (entry.list) {
+      case 'root':
+        return [
+          { kind: 'virtual', list: 'root', name: TOP.documents },
+          { kind: 'virtual', list: 'root', name: TOP.dropbox },
+          { kind: 'virtual', list: 'dropboxes', name: TOP.dropboxes },
+          { kind: 'virtual', list: 'groups', name: TOP.groups },
+          { kind: 'virtual', list: 'shared', name: TOP.shared },
+        ].map((e) => e as DriveEntry);
+      case 'dropboxes':
+        return (await this.coMembers()).map((a) => ({ kind: 'virtual', list: 'dropboxes', name: a.address }) as DriveEntry);
+      case 'groups':
+        return (await this.groups()).map((g) => ({ kind: 'virtual', list: 'groups', name: g.name }) as DriveEntry);
+      case 'shared':
+        return (await this.sharedFolders()).map((f) => ({ kind: 'virtual', list: 'shared-owner', owner: f.owner, name: f.name }) as DriveEntry);
+      case 'shared-owner':
+        return entry.owner ? this.sharedEntries(entry.owner) : [];
+    }
   }
 }

@@ -5,7 +5,8 @@
 // never becomes one string in memory. Per entry it does as little as it can:
 // the tags of each asked property are made once per request, a property
 // whose value is at hand costs no promise, and the children of a folder are
-// described as they are walked, each dropped once written.
+// described as they are walked, each dropped once written; a big listing
+// comes page by page from core, so its rows are not all alive at once.
 import type { ServerResponse } from 'node:http';
 import { AnswerStream } from './answer-stream.ts';
 import { DavError } from './errors.ts';
@@ -29,8 +30,21 @@ export interface PropNode {
   live(key: string): LiveValue;
   /** dead properties: Clark name → inner XML */
   dead(): Readonly<Record<string, string>>;
-  /** the resources inside, for Depth 1 (each already filtered by what the account may see), made as they are walked */
-  children(): Promise<Iterable<PropNode>>;
+  /**
+   * the resources inside, for Depth 1 (each already filtered by what the
+   * account may see), made as they are walked: all at once, or page by page
+   * for a big listing (each page is written before the next is asked for)
+   */
+  children(): Children;
+}
+
+/** What PropNode.children gives: every child at once, or pages of them in order. */
+export type Children = Promise<Iterable<PropNode>> | AsyncIterable<Iterable<PropNode>>;
+
+/** The pages of a node's children: one page for a node that gives them all at once. */
+async function* pagesOf(children: Children): AsyncGenerator<Iterable<PropNode>> {
+  if (Symbol.asyncIterator in children) yield* children;
+  else yield await children;
 }
 
 export function parsePropfind(body: XmlElement | null): PropfindRequest {
@@ -135,11 +149,13 @@ export async function sendPropfind(res: ServerResponse, root: PropNode, request:
     const next: PropNode[] = [];
     for (const node of level) {
       if (!node.collection) continue;
-      for (const c of await node.children()) {
-        const described = describeNode(c, request, tags);
-        const wait = out.write(typeof described === 'string' ? described : await described);
-        if (wait) await wait;
-        if (c.collection && d + 1 < depth) next.push(c);
+      for await (const page of pagesOf(node.children())) {
+        for (const c of page) {
+          const described = describeNode(c, request, tags);
+          const wait = out.write(typeof described === 'string' ? described : await described);
+          if (wait) await wait;
+          if (c.collection && d + 1 < depth) next.push(c);
+        }
       }
     }
     level = next;

@@ -5,7 +5,7 @@
 // client sets is kept as a dead property under its Clark name.
 import type { Core } from '../../../core/index.ts';
 import type { Account, Item, Right } from '../../../core/types.ts';
-import type { PropNode } from '../propfind-engine.ts';
+import type { Children, PropNode } from '../propfind-engine.ts';
 import { clark, DAV, esc } from '../xml.ts';
 import {
   APPLE, CALDAV, CARDDAV, collectionHref, CS, homeEntries, homeHref, objectHref, objectSegment, outboxHref, principalHref, toolOf,
@@ -59,7 +59,7 @@ const CALENDAR_REPORTS: [string, string][] = [[CALDAV, 'calendar-query'], [CALDA
 const CONTACT_REPORTS: [string, string][] = [[CARDDAV, 'addressbook-query'], [CARDDAV, 'addressbook-multiget'], [DAV, 'sync-collection']];
 
 function node(href: string, collection: boolean, values: Record<string, () => Promise<string | undefined> | string | undefined>, allprop: readonly string[],
-  dead: Readonly<Record<string, string>> = {}, children: () => Promise<PropNode[]> = async () => []): PropNode {
+  dead: Readonly<Record<string, string>> = {}, children: () => Children = async () => []): PropNode {
   return {
     href, collection,
     liveNames: () => Object.keys(values),
@@ -171,9 +171,11 @@ export function collectionNode(core: Core, account: Account, home: HomeKind, e: 
       [P.quotaAvailable]: async () => { const q = await quotaOf(core, c.spaceId); return String(Math.max(0, q.limit - q.used)); },
     });
   }
-  return node(href, true, values, ALLPROP, dead, async () => {
-    const items = calendar ? await core.calendar.list(account.id, c.id) : await core.contacts.list(account.id, c.id);
-    return itemNodes(account, home, e.segment, items);
+  // the objects page by page as core reads them: 10,000 cards are never all in memory at once
+  return node(href, true, values, ALLPROP, dead, async function* objectPages() {
+    for await (const items of calendar ? core.calendar.listPages(account.id, c.id) : core.contacts.listPages(account.id, c.id)) {
+      yield itemNodes(account, home, e.segment, items);
+    }
   });
 }
 

@@ -38,22 +38,24 @@ class DriveNode implements PropNode {
   dead(): Readonly<Record<string, string>> {
     return deadProps(this.node);
   }
-  async children(): Promise<Iterable<PropNode>> {
+  /** The entries page by page as core reads them (a folder of 10,000 files is never in memory at once), with their locks read a page at a time. */
+  async *children(): AsyncGenerator<Iterable<PropNode>> {
     const { ctx, node } = this;
-    const entries = await ctx.view.children(node.entry);
-    // the locks of every entry, in one query: those anchored on this folder, its ancestors and its sub-folders
-    const anchors: number[] = [];
-    for (const e of entries) if (e.kind === 'collection') anchors.push(e.collection.id);
-    if (node.anchor) {
-      const chain = await ctx.locks.chain(node.anchor.anchorId);
-      anchors.push(...chain);
-      // a sub-folder's chain is this folder's and itself: no query each
-      for (const e of entries) if (e.kind === 'collection' && e.collection.parentId === node.anchor.anchorId) ctx.locks.knowChain(e.collection.id, [...chain, e.collection.id]);
+    // the locks of every entry: those anchored on this folder and its ancestors, then each page's sub-folders, one query a page
+    const chain = node.anchor ? await ctx.locks.chain(node.anchor.anchorId) : [];
+    let first = true;
+    for await (const entries of ctx.view.childPages(node.entry)) {
+      const anchors: number[] = first ? [...chain] : [];
+      first = false;
+      for (const e of entries) {
+        if (e.kind !== 'collection') continue;
+        anchors.push(e.collection.id);
+        // a sub-folder's chain is this folder's and itself: no query each
+        if (node.anchor && e.collection.parentId === node.anchor.anchorId) ctx.locks.knowChain(e.collection.id, [...chain, e.collection.id]);
+      }
+      await ctx.locks.anchored(anchors);
+      yield entries.map((e) => new DriveNode(ctx, childNodeOf(node, e)));
     }
-    await ctx.locks.anchored(anchors);
-    return (function* entriesAsNodes() {
-      for (const e of entries) yield new DriveNode(ctx, childNodeOf(node, e));
-    })();
   }
 }
 
