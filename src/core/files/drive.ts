@@ -289,9 +289,9 @@ export class DriveView {
   /**
    * The entries inside a folder in pages, in the order children gives them:
    * the sub-folders first (one page), then the files in uid order, at most
-   * `pageSize` a page, each page read from the store only when the one
-   * before has been taken, so a folder of 10,000 files is never in memory
-   * at once. An empty folder yields no page.
+   * `pageSize` a page, read from the store one page ahead of the caller
+   * (core/listing.ts), so a folder of 10,000 files is never in memory at
+   * once. An empty folder yields no page.
    */
   async *childPages(entry: DriveEntry, pageSize = LISTING_PAGE): AsyncGenerator<DriveEntry[]> {
     if (entry.kind === 'virtual') {
