@@ -46,7 +46,7 @@ export interface MyShare extends ShareLine {
 
 /** Where the account finds what is shared with it. */
 export type Whereabouts =
-  /** a CalDAV or CardDAV collection of the account's home, reached as `shared-COLLECTIONID` (src/protocols/dav/groupware/tree.ts) */
+  /** a CalDAV or CardDAV collection of the account's home, reached as homeSegment.shared (core/home-segments.ts) */
   | { readonly kind: 'dav'; readonly home: 'calendars' | 'addressbooks'; readonly collectionId: number; readonly name: string | null }
   /** a path on the drive, from its top (`Shared with me`, ADDRESS, …) */
   | { readonly kind: 'drive'; readonly segments: readonly string[]; readonly folder: boolean }

@@ -15,6 +15,7 @@ import { t, th, type Lang } from '../i18n.ts';
 import { coreMessage } from '../lang/core-messages.ts';
 import { itemSharingRoutes } from './sharing-items.ts';
 import { collectionWords, idField, presetField, presetMenu, presetsFor, presetTitle } from './sharing-words.ts';
+import { homeSegment } from '../../core/home-segments.ts';
 
 function notice(l: Lang, done: string): string | null {
   switch (done) {
@@ -78,8 +79,7 @@ function whereHtml(l: Lang, site: Site, address: string, where: Whereabouts): Ht
   const base = site.settings.baseUrl.replace(/\/$/, '');
   switch (where.kind) {
     case 'dav': {
-      // the layout of src/protocols/dav/groupware/tree.ts: a collection shared with the account is `shared-ID` in its home
-      const url = `${base}/dav/${where.home}/${urlPath([address, `shared-${where.collectionId}`])}/${where.name ? urlPath([where.name]) : ''}`;
+      const url = `${base}/dav/${where.home}/${urlPath([address, homeSegment.shared(where.collectionId)])}/${where.name ? urlPath([where.name]) : ''}`;
       return where.home === 'calendars'
         ? th(l, 'In your calendar app: <code>{url}</code>', { url })
         : th(l, 'In your contacts app: <code>{url}</code>', { url });

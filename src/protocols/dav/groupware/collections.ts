@@ -16,7 +16,8 @@ import { responseXml, sendMultistatus } from '../multistatus.ts';
 import { clark, DAV, elements, is, serialize, textOf, type XmlElement } from '../xml.ts';
 import { groupwareError } from './errors.ts';
 import { P, TEXT_PROPS } from './props.ts';
-import { CALDAV, CARDDAV, entryOf, RESERVED_SEGMENT, toolOf, type HomeKind } from './tree.ts';
+import { RESERVED_HOME_SEGMENT } from '../../../core/home-segments.ts';
+import { CALDAV, CARDDAV, entryOf, toolOf, type HomeKind } from './tree.ts';
 
 export interface CollectionRequest {
   readonly core: Core;
@@ -90,7 +91,7 @@ export async function makeCollection(r: CollectionRequest, method: 'MKCALENDAR' 
   }
   const refused = keys.filter((k) => PROTECTED.has(k));
   if (refused.length > 0) throw new DavError(403, `${refused[0]} cannot be set`, { ns: DAV, name: 'cannot-modify-protected-property' });
-  if (RESERVED_SEGMENT.test(r.segment)) throw new DavError(403, `${r.segment} is a name the server gives to group and shared collections; choose another`);
+  if (RESERVED_HOME_SEGMENT.test(r.segment)) throw new DavError(403, `${r.segment} is a name the server gives to group and shared collections; choose another`);
   if (r.segment.length > 200 || /[\u0000-\u001f]/.test(r.segment)) throw new DavError(400, 'the name is not allowed');
   const existing = await r.core.store.listCollections(r.account.spaceId, tool, null);
   const taken = existing.some((c) => c.name === r.segment) || (await entryOf(r.core, r.account, r.home, r.segment).then(() => true, () => false));

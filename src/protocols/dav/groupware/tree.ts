@@ -21,6 +21,7 @@
 import type { Core } from '../../../core/index.ts';
 import type { Account, Collection, Right, Space } from '../../../core/types.ts';
 import { DIRECTORY_ROLE } from '../../../core/defaults.ts';
+import { homeSegment } from '../../../core/home-segments.ts';
 import { DavError } from '../errors.ts';
 import { encodeSegment } from '../paths.ts';
 
@@ -68,9 +69,6 @@ export const objectSegment = (name: string): string => (/^[A-Za-z0-9\-._~!$&'()*
 export const objectHref = (a: Account, home: HomeKind, segment: string, name: string): string => `${collectionHref(a, home, segment)}${objectSegment(name)}`;
 export const outboxHref = (a: Account): string => `${MOUNT}outbox/${encodeSegment(a.address)}/`;
 
-/** Segments the server gives to collections it lists; an own collection cannot take one. */
-export const RESERVED_SEGMENT = /^(group|shared|directory)-\d+$/;
-
 /** What the path names, for the logged-in account (another account's home is not found). */
 export function targetOf(account: Account, segments: readonly string[]): Target {
   if (segments.length === 0) return { kind: 'root' };
@@ -116,18 +114,18 @@ export async function homeEntries(core: Core, account: Account, tool: Tool, dire
       out.push({ segment: c.name, kind: 'own', tool, collection: c, space: entry.space, groupId: null, rights, items, displayname: title });
     } else if (owner.kind === 'group' && principal.groups.has(owner.groupId) && c.role === DIRECTORY_ROLE) {
       const g = await groupName(owner.groupId);
-      out.push({ segment: `directory-${owner.groupId}`, kind: 'directory', tool, collection: c, space: entry.space, groupId: owner.groupId, rights, items, displayname: `${g} members (directory)` });
+      out.push({ segment: homeSegment.directory(owner.groupId), kind: 'directory', tool, collection: c, space: entry.space, groupId: owner.groupId, rights, items, displayname: `${g} members (directory)` });
     } else if (owner.kind === 'group' && principal.groups.has(owner.groupId)) {
       const g = await groupName(owner.groupId);
       const displayname = c.role === 'default' ? `${g} (group)` : `${title} — ${g} (group)`;
-      out.push({ segment: `group-${c.id}`, kind: 'group', tool, collection: c, space: entry.space, groupId: owner.groupId, rights, items, displayname });
+      out.push({ segment: homeSegment.group(c.id), kind: 'group', tool, collection: c, space: entry.space, groupId: owner.groupId, rights, items, displayname });
     } else {
       // a group the account is not in, shown as the drive shows it (`Shared with me/Team (group)/`)
       let whose: string;
       if (owner.kind === 'account') whose = (await core.store.getAccount(owner.accountId))?.name || 'someone';
       else whose = `${await groupName(owner.groupId)} (group)`;
       const displayname = `${whose}'s ${title}${items !== null ? ' (shared items)' : ''}`;
-      out.push({ segment: `shared-${c.id}`, kind: 'shared', tool, collection: c, space: entry.space, groupId: null, rights, items, displayname });
+      out.push({ segment: homeSegment.shared(c.id), kind: 'shared', tool, collection: c, space: entry.space, groupId: null, rights, items, displayname });
     }
   }
   if (tool === 'contacts' && !directoriesMade) {
